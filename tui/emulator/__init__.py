@@ -1,0 +1,7 @@
+"""The ARM emulator ("Azure in a box"): serves an estate over HTTPS as Azure Resource Manager does."""
+
+from .estate import Estate, EstateError, load_estate, parse_estate
+from .server import Emulator, EmulatorConfig, EmulatorThread, running
+
+__all__ = ["Emulator", "EmulatorConfig", "EmulatorThread", "Estate", "EstateError", "load_estate",
+           "parse_estate", "running"]

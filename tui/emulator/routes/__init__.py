@@ -1,0 +1,5 @@
+"""Route modules, one per resource provider. Each exposes ``register(router)``."""
+
+from . import resources
+
+ROUTE_MODULES = [resources]

@@ -1,0 +1,319 @@
+"""The ARM emulator: HTTPS on loopback, one dispatch function in front of per-provider route modules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from aiohttp import web
+
+from . import identity, lro
+from .estate import Estate, load_estate, parse_estate
+from .policy import ArmThrottle, FaultInjector, parse_faults
+from .routes import ROUTE_MODULES
+from .routing import ArmError, Ctx, Router, json_response
+from .tls import make_tls
+from .tokens import TokenIssuer
+
+_PROVIDER_ROUTE_SUFFIXES = ("/register", "/unregister")
+
+
+@dataclass
+class EmulatorConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    latency_ms: int = 0
+    faults: str | None = None
+    throttle: str = "off"  # "arm" or "off"
+    page_size: int = 100
+    request_log: str | None = None
+    lro_seconds: float = 0.5  # how long an operation stays InProgress
+    registration_polls: int = 2  # provider GETs answered "Registering" before "Registered"
+    seed: int | None = None  # fault injection randomness
+
+    def validate(self) -> None:
+        if self.page_size < 1:
+            raise ValueError("--page-size must be at least 1")
+        if self.latency_ms < 0:
+            raise ValueError("--latency-ms must not be negative")
+        if self.throttle not in ("arm", "off"):
+            raise ValueError("--throttle must be 'arm' or 'off'")
+        parse_faults(self.faults)
+
+
+def build_router() -> Router:
+    router = Router()
+    lro.register(router)
+    for module in ROUTE_MODULES:
+        module.register(router)
+    return router
+
+
+class Emulator:
+    """One emulator instance: estate, routes, TLS material and the two listening sites."""
+
+    def __init__(self, estate: Estate, config: EmulatorConfig | None = None) -> None:
+        self.estate = estate
+        self.config = config or EmulatorConfig()
+        self.config.validate()
+        self.router = build_router()
+        self.tokens = TokenIssuer(estate.tenant_id)
+        self.identity_header = secrets.token_urlsafe(24)
+        self.msi_client_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"vmbackup-prep:msi:{estate.tenant_id}"))
+        self.msi_object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"vmbackup-prep:msi-oid:{estate.tenant_id}"))
+        self.operations = lro.OperationStore(self.config.lro_seconds)
+        self.faults = FaultInjector(parse_faults(self.config.faults), self.config.seed)
+        self.throttle = ArmThrottle() if self.config.throttle == "arm" else None
+        self.info: dict[str, Any] = {}
+        self._runners: list[web.AppRunner] = []
+        self._tmp: Path | None = None
+        self._log: IO[str] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    async def start(self) -> dict[str, Any]:
+        self._tmp = Path(tempfile.mkdtemp(prefix="vmbackup-prep-emulator-"))
+        tls = make_tls(self._tmp, [self.config.host])
+        if self.config.request_log:
+            self._log = open(self.config.request_log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        arm = web.Application(middlewares=[self.log_middleware], client_max_size=16 * 1024**2)
+        arm.router.add_route("*", "/{tail:.*}", self._dispatch)
+        arm_port = await self._serve(arm, self.config.host, self.config.port, tls.server_context())
+        msi_port = await self._serve(identity.msi_app(self), "127.0.0.1", 0, None)
+        shown_host = self.config.host if self.config.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        if ":" in shown_host:
+            shown_host = f"[{shown_host}]"
+        self.info = {
+            "arm_endpoint": f"https://{shown_host}:{arm_port}/",
+            "ca_bundle": str(tls.ca_pem.resolve()),
+            "identity_endpoint": f"http://127.0.0.1:{msi_port}{identity.MSI_PATH}",
+            "identity_header": self.identity_header,
+            "tenant_id": self.estate.tenant_id,
+            "pid": os.getpid(),
+        }
+        return self.info
+
+    async def _serve(self, app: web.Application, host: str, port: int, ssl_ctx: Any) -> int:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        site = web.SockSite(runner, sock, ssl_context=ssl_ctx, backlog=512)
+        await site.start()
+        self._runners.append(runner)
+        return sock.getsockname()[1]
+
+    async def stop(self) -> None:
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
+        if self._log:
+            self._log.close()
+            self._log = None
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    # -- helpers for routes ----------------------------------------------------------------------------
+    def base_url(self, request: web.Request) -> str:
+        return f"https://{request.host}/"
+
+    # -- middleware and dispatch -----------------------------------------------------------------------
+    @web.middleware
+    async def log_middleware(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        t0 = time.perf_counter()
+        status = 0  # 0 = the connection was dropped (reset fault)
+        try:
+            resp = await handler(request)
+            status = resp.status
+            return resp
+        finally:
+            if self._log:
+                entry = {"ts": round(time.time(), 3), "method": request.method, "path": request.path,
+                         "query": dict(request.query), "status": status,
+                         "ms": round((time.perf_counter() - t0) * 1000, 2)}
+                self._log.write(json.dumps(entry, separators=(",", ":")) + "\n")
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if self.config.latency_ms:
+            await asyncio.sleep(self.config.latency_ms / 1000)
+        ident = await identity.handle_identity(self, request)
+        if ident is not None:
+            return ident
+        fault = self.faults.draw()
+        if fault == "reset":
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # nothing is written on an aborted connection
+        if fault:
+            status = int(fault)
+            headers = {"Retry-After": "1"} if status in (429, 503) else {}
+            return ArmError(status, {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(status, "InternalServerError"),
+                            f"Injected fault: HTTP {status}.", headers=headers).response()
+        request_id = str(uuid.uuid4())
+        base_headers = {"x-ms-request-id": request_id,
+                        "x-ms-correlation-request-id": request.headers.get("x-ms-client-request-id", request_id)}
+        try:
+            resp = await self._arm(request, base_headers)
+        except ArmError as e:
+            resp = e.response()
+        resp.headers.update(base_headers)
+        return resp
+
+    def _authenticate(self, request: web.Request) -> dict[str, Any]:
+        auth = request.headers.get("Authorization", "")
+        challenge = {"WWW-Authenticate": 'Bearer authorization_uri="' + self.base_url(request) + self.estate.tenant_id
+                     + '", error="invalid_token", error_description="The authentication failed."'}
+        if not auth.lower().startswith("bearer "):
+            raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
+                           headers=challenge)
+        claims = self.tokens.verify(auth[7:].strip())
+        if claims is None:
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid or has expired.",
+                           headers=challenge)
+        return claims
+
+    async def _arm(self, request: web.Request, base_headers: dict[str, str]) -> web.StreamResponse:
+        claims = self._authenticate(request)
+        raw_path = request.raw_path.split("?", 1)[0]
+        segments = request.path.split("/")
+        sub_key = segments[2].lower() if len(segments) > 2 and segments[1].lower() == "subscriptions" else ""
+        sub = self.estate.subscriptions.get(sub_key) if sub_key else None
+        if sub_key and sub is None:
+            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{segments[2]}' could not be found.")
+        if sub is not None and sub.access == "forbidden":
+            raise ArmError(403, "AuthorizationFailed",
+                           f"The client '{claims.get('appid')}' with object id '{claims.get('oid')}' does not have "
+                           f"authorization to perform action '{_action(request.method, request.path)}' over scope "
+                           f"'{_scope(request.path)}' or the scope is invalid. If access was recently granted, please "
+                           "refresh your credentials.")
+        if self.throttle is not None:
+            header, ok, remaining, wait = self.throttle.take(sub_key or "tenant", str(claims.get("oid")), request.method)
+            if not ok:
+                who = f"subscription '{segments[2]}'" if sub_key else "the tenant"
+                raise ArmError(429, "SubscriptionRequestsThrottled",
+                               f"Number of requests for {who} actor '{claims.get('oid')}' exceeded. Please try again "
+                               f"after '{wait}' seconds after additional tokens are available. Refer to "
+                               "https://aka.ms/arm-throttling for additional information.",
+                               headers={"Retry-After": str(wait), header: "0"})
+            base_headers[header] = str(remaining)
+        if sub is not None:
+            self._check_registration(sub, request.path)
+        found = self.router.match(request.method, raw_path)
+        if found is None:
+            if self.router.allows_other_method(request.method, raw_path):
+                raise ArmError(405, "MethodNotAllowed", f"The requested method '{request.method}' is not allowed for this resource.")
+            raise ArmError(404, "InvalidResourceType", f"The emulator does not serve '{request.method} {request.path}'.")
+        route, params = found
+        ctx = Ctx(request=request, params=params, emulator=self,
+                  query={k.lower(): v for k, v in request.query.items()})
+        if "api-version" not in ctx.query:
+            raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+        return await route.handler(ctx)
+
+    def _check_registration(self, sub: Any, path: str) -> None:
+        """ARM refuses every request into a namespace the subscription has not registered (GET included)."""
+        parts = path.split("/")
+        low = [p.lower() for p in parts]
+        if "providers" not in low:
+            return
+        i = low.index("providers")
+        if i + 1 >= len(parts):
+            return
+        ns = parts[i + 1]
+        if low[i + 1] == "microsoft.resources":
+            return
+        if i == 3 and (len(parts) == 5 or (len(parts) == 6 and low[5] in ("register", "unregister"))):
+            return  # the provider resource itself: get / register
+        state = sub.provider_state(ns)
+        if state != "Registered":
+            proper = sub.provider_names.get(ns.lower(), ns)
+            msg = (f"The subscription is not registered to use namespace '{proper}'. "
+                   "See https://aka.ms/rps-not-found for how to register subscriptions.")
+            raise ArmError(409, "MissingSubscriptionRegistration", msg,
+                           details=[{"code": "MissingSubscriptionRegistration", "target": proper, "message": msg}])
+
+
+def _scope(path: str) -> str:
+    parts = path.split("/")
+    low = [p.lower() for p in parts]
+    return "/".join(parts[:5]) if len(parts) >= 5 and low[3] == "resourcegroups" else "/".join(parts[:3])
+
+
+def _action(method: str, path: str) -> str:
+    """The RBAC action a request needs, e.g. ``Microsoft.Compute/virtualMachines/read``."""
+    parts = path.strip("/").split("/")
+    low = [p.lower() for p in parts]
+    if "providers" not in low:
+        kinds = "Microsoft.Resources/subscriptions" + ("/resourceGroups" if "resourcegroups" in low else "")
+        return f"{kinds}/{'read' if method == 'GET' else 'write'}"
+    i = len(low) - 1 - low[::-1].index("providers")
+    rest = parts[i + 1 :]
+    types = [rest[0], *rest[1::2]]
+    if method == "POST" and len(rest) % 2 == 0:
+        return "/".join([*types, rest[-1], "action"]) if len(rest) > 1 else "/".join([*types, "action"])
+    verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete", "POST": "action"}.get(method, "read")
+    return "/".join([*types, verb])
+
+
+# -- ways to run it -------------------------------------------------------------------------------------
+def _as_estate(estate: Estate | dict[str, Any] | str | Path) -> Estate:
+    if isinstance(estate, Estate):
+        return estate
+    if isinstance(estate, dict):
+        return parse_estate(estate)
+    return load_estate(estate)
+
+
+@asynccontextmanager
+async def running(estate: Estate | dict[str, Any] | str | Path, config: EmulatorConfig | None = None) -> AsyncIterator[Emulator]:
+    """Run an emulator in the current event loop for the duration of the block."""
+    emulator = Emulator(_as_estate(estate), config)
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+class EmulatorThread:
+    """An emulator on its own event loop in a daemon thread, so it never competes with the UI's loop."""
+
+    def __init__(self, estate: Estate | dict[str, Any] | str | Path, config: EmulatorConfig | None = None) -> None:
+        self.emulator = Emulator(_as_estate(estate), config)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="arm-emulator", daemon=True)
+
+    def start(self, timeout: float = 30) -> dict[str, Any]:
+        self._thread.start()
+        return asyncio.run_coroutine_threadsafe(self.emulator.start(), self._loop).result(timeout)
+
+    def stop(self, timeout: float = 10) -> None:
+        if not self._thread.is_alive():
+            return
+        asyncio.run_coroutine_threadsafe(self.emulator.stop(), self._loop).result(timeout)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+
+    def __enter__(self) -> dict[str, Any]:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+__all__ = ["Emulator", "EmulatorConfig", "EmulatorThread", "running", "json_response"]
