@@ -22,8 +22,11 @@ class Sdk:
         self.emulator = emulator
         self.info = emulator.info
         self.credential = ManagedIdentityCredential()
-        self.kwargs = {"base_url": self.info["arm_endpoint"], "connection_verify": self.info["ca_bundle"],
-                       **client_kwargs}
+        self.kwargs = {
+            "base_url": self.info["arm_endpoint"],
+            "connection_verify": self.info["ca_bundle"],
+            **client_kwargs,
+        }
         self._clients: list[Any] = []
 
     def _keep(self, client: Any) -> Any:

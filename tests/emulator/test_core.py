@@ -39,7 +39,9 @@ async def test_resource_groups_list_paged_and_create_then_get(make_emulator):
         rm = sdk.resources(SUB_OK)
         names = [g.name async for g in rm.resource_groups.list()]
         assert names == [f"rg-{i}" for i in range(5)]
-        created = await rm.resource_groups.create_or_update("rg-backup", {"location": "westeurope", "tags": {"a": "b"}})
+        created = await rm.resource_groups.create_or_update(
+            "rg-backup", {"location": "westeurope", "tags": {"a": "b"}}
+        )
         assert created.properties.provisioning_state == "Succeeded"
         again = await rm.resource_groups.get("RG-BACKUP")  # case-insensitive, as ARM
         assert again.id.endswith("/resourceGroups/rg-backup") and again.tags == {"a": "b"}
@@ -106,8 +108,9 @@ async def test_sdk_surfaces_401_as_client_authentication_error(make_emulator):
 
     from azure.mgmt.resource.resources.aio import ResourceManagementClient
 
-    async with ResourceManagementClient(ForgedCredential(), SUB_OK, base_url=emu.info["arm_endpoint"],
-                                        connection_verify=emu.info["ca_bundle"]) as rm:
+    async with ResourceManagementClient(
+        ForgedCredential(), SUB_OK, base_url=emu.info["arm_endpoint"], connection_verify=emu.info["ca_bundle"]
+    ) as rm:
         with pytest.raises(ClientAuthenticationError):
             await rm.resource_groups.get("rg-0")
 
@@ -135,8 +138,10 @@ def _has_vault_routes(emu) -> bool:
 
 async def test_unregistered_namespace_answers_409_missing_subscription_registration(make_emulator):
     emu = await make_emulator(base_estate())
-    url = (f"{emu.info['arm_endpoint']}subscriptions/{SUB_UNREG}/providers/Microsoft.RecoveryServices/"
-           "vaults?api-version=2026-11-01")
+    url = (
+        f"{emu.info['arm_endpoint']}subscriptions/{SUB_UNREG}/providers/Microsoft.RecoveryServices/"
+        "vaults?api-version=2026-11-01"
+    )
     body, status = await _raw_get(emu, url)
     assert status == 409
     assert body["error"]["code"] == "MissingSubscriptionRegistration"
@@ -149,7 +154,10 @@ async def _raw_get(emu, url: str) -> tuple[dict, int]:
 
     token = emu.tokens.issue(audience="https://management.azure.com/", client_id="test")[0]
     ctx = ssl.create_default_context(cafile=emu.info["ca_bundle"])
-    async with aiohttp.ClientSession() as s, s.get(url, ssl=ctx, headers={"Authorization": f"Bearer {token}"}) as r:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.get(url, ssl=ctx, headers={"Authorization": f"Bearer {token}"}) as r,
+    ):
         return await r.json(), r.status
 
 
@@ -209,7 +217,10 @@ async def test_throttle_headers_count_down_and_empty_bucket_gives_429_with_retry
     assert body["error"]["code"] == "SubscriptionRequestsThrottled"
     # Writes draw on a separate, smaller bucket: a POST still goes through while reads are exhausted.
     post = f"{emu.info['arm_endpoint']}subscriptions/{SUB_OK}/providers/Microsoft.Compute/register?api-version=2025-04-01"
-    async with aiohttp.ClientSession() as s, s.post(post, ssl=ctx, headers={"Authorization": f"Bearer {token}"}) as r:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(post, ssl=ctx, headers={"Authorization": f"Bearer {token}"}) as r,
+    ):
         assert r.status == 200
         assert r.headers["x-ms-ratelimit-remaining-subscription-writes"] == "199"
 
@@ -228,7 +239,9 @@ async def test_request_log_never_holds_tokens(make_emulator):
 
 async def test_case_insensitive_routing_and_latency(make_emulator):
     emu = await make_emulator(base_estate(), latency_ms=120)
-    body, status = await _raw_get(emu, f"{emu.info['arm_endpoint']}SUBSCRIPTIONS/{SUB_OK.upper()}/ResourceGroups/RG-0?api-version=x")
+    body, status = await _raw_get(
+        emu, f"{emu.info['arm_endpoint']}SUBSCRIPTIONS/{SUB_OK.upper()}/ResourceGroups/RG-0?api-version=x"
+    )
     assert status == 200 and body["name"] == "rg-0"
     ms = [r["ms"] for r in read_request_log(emu)]
     assert ms and min(ms) >= 120
@@ -247,14 +260,26 @@ async def test_metadata_openid_and_service_principal_token_flow(make_emulator):
         assert clouds[0]["resourceManager"] == base and clouds[0]["authentication"]["loginEndpoint"] == base
         async with s.get(f"{base}{TENANT}/v2.0/.well-known/openid-configuration", ssl=ctx) as r:
             oidc = await r.json()
-        async with s.post(oidc["token_endpoint"], ssl=ctx, data={
-            "grant_type": "client_credentials", "client_id": "app-1", "client_secret": "s3cret",
-            "scope": "https://management.core.windows.net//.default"}) as r:
+        async with s.post(
+            oidc["token_endpoint"],
+            ssl=ctx,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "app-1",
+                "client_secret": "s3cret",
+                "scope": "https://management.core.windows.net//.default",
+            },
+        ) as r:
             tok = await r.json()
-        async with s.post(oidc["token_endpoint"], ssl=ctx, data={"grant_type": "password", "client_id": "x"}) as r:
+        async with s.post(
+            oidc["token_endpoint"], ssl=ctx, data={"grant_type": "password", "client_id": "x"}
+        ) as r:
             assert r.status == 400
-        async with s.get(f"{base}subscriptions?api-version=2016-06-01", ssl=ctx,
-                         headers={"Authorization": f"Bearer {tok['access_token']}"}) as r:
+        async with s.get(
+            f"{base}subscriptions?api-version=2016-06-01",
+            ssl=ctx,
+            headers={"Authorization": f"Bearer {tok['access_token']}"},
+        ) as r:
             assert r.status == 200 and len((await r.json())["value"]) == 3
     claims = emu.tokens.verify(tok["access_token"])
     assert claims["tid"] == TENANT and claims["oid"]
@@ -263,11 +288,16 @@ async def test_metadata_openid_and_service_principal_token_flow(make_emulator):
 async def test_managed_identity_endpoint_requires_the_identity_header(make_emulator):
     emu = await make_emulator(base_estate())
     async with aiohttp.ClientSession() as s:
-        async with s.get(emu.info["identity_endpoint"], params={"api-version": "2019-08-01",
-                                                               "resource": "https://management.azure.com"}) as r:
+        async with s.get(
+            emu.info["identity_endpoint"],
+            params={"api-version": "2019-08-01", "resource": "https://management.azure.com"},
+        ) as r:
             assert r.status == 401
-        async with s.get(emu.info["identity_endpoint"], headers={"X-IDENTITY-HEADER": emu.info["identity_header"]},
-                         params={"api-version": "2019-08-01", "resource": "https://management.azure.com"}) as r:
+        async with s.get(
+            emu.info["identity_endpoint"],
+            headers={"X-IDENTITY-HEADER": emu.info["identity_header"]},
+            params={"api-version": "2019-08-01", "resource": "https://management.azure.com"},
+        ) as r:
             body = await r.json()
     assert emu.tokens.verify(body["access_token"])["tid"] == TENANT
     assert int(body["expires_on"]) > time.time()

@@ -3,5 +3,13 @@
 from .estate import Estate, EstateError, load_estate, parse_estate
 from .server import Emulator, EmulatorConfig, EmulatorThread, running
 
-__all__ = ["Emulator", "EmulatorConfig", "EmulatorThread", "Estate", "EstateError", "load_estate",
-           "parse_estate", "running"]
+__all__ = [
+    "Emulator",
+    "EmulatorConfig",
+    "EmulatorThread",
+    "Estate",
+    "EstateError",
+    "load_estate",
+    "parse_estate",
+    "running",
+]

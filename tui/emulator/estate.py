@@ -38,7 +38,9 @@ def resource_type_of(resource_id: str) -> str:
     parts = resource_id.strip("/").split("/")
     low = [p.lower() for p in parts]
     if "providers" not in low:
-        return "Microsoft.Resources/resourceGroups" if len(parts) == 4 else "Microsoft.Resources/subscriptions"
+        return (
+            "Microsoft.Resources/resourceGroups" if len(parts) == 4 else "Microsoft.Resources/subscriptions"
+        )
     i = len(low) - 1 - low[::-1].index("providers")
     ns, rest = parts[i + 1], parts[i + 2 :]
     return "/".join([ns, *rest[0::2]])
@@ -199,8 +201,18 @@ def parse_estate(doc: Any, source: str = "estate") -> Estate:
     fmt = doc.get("format")
     _need(fmt == FORMAT, source, "format", f'must be "{FORMAT}" (found {json.dumps(fmt)})')
     tenant = doc.get("tenant")
-    _need(isinstance(tenant, dict), source, "tenant", 'must be an object like {"tenantId": "...", "displayName": "..."}')
-    _need(isinstance(tenant.get("tenantId"), str) and tenant["tenantId"], source, "tenant.tenantId", "is missing")
+    _need(
+        isinstance(tenant, dict),
+        source,
+        "tenant",
+        'must be an object like {"tenantId": "...", "displayName": "..."}',
+    )
+    _need(
+        isinstance(tenant.get("tenantId"), str) and tenant["tenantId"],
+        source,
+        "tenant.tenantId",
+        "is missing",
+    )
     subs_in = doc.get("subscriptions")
     _need(isinstance(subs_in, list) and subs_in, source, "subscriptions", "must be a non-empty list")
     subs: list[Subscription] = []
@@ -209,20 +221,49 @@ def parse_estate(doc: Any, source: str = "estate") -> Estate:
         where = f"subscriptions[{i}]"
         _need(isinstance(s, dict), source, where, "must be an object")
         sid = s.get("subscriptionId")
-        _need(isinstance(sid, str) and bool(sid) and "/" not in sid, source, f"{where}.subscriptionId", "is missing or not a plain id")
+        _need(
+            isinstance(sid, str) and bool(sid) and "/" not in sid,
+            source,
+            f"{where}.subscriptionId",
+            "is missing or not a plain id",
+        )
         _need(sid.lower() not in seen, source, f"{where}.subscriptionId", f"{sid} appears twice")
         seen.add(sid.lower())
         state = s.get("state", "Enabled")
-        _need(state in SUBSCRIPTION_STATES, source, f"{where}.state", f"{state!r} is not one of {sorted(SUBSCRIPTION_STATES)}")
+        _need(
+            state in SUBSCRIPTION_STATES,
+            source,
+            f"{where}.state",
+            f"{state!r} is not one of {sorted(SUBSCRIPTION_STATES)}",
+        )
         emu = s.get("x-emulator") or {}
         _need(isinstance(emu, dict), source, f"{where}.x-emulator", "must be an object")
         access = emu.get("access", "allowed")
-        _need(access in ("allowed", "forbidden"), source, f"{where}.x-emulator.access", f'{access!r} must be "allowed" or "forbidden"')
+        _need(
+            access in ("allowed", "forbidden"),
+            source,
+            f"{where}.x-emulator.access",
+            f'{access!r} must be "allowed" or "forbidden"',
+        )
         providers_in = emu.get("providers") or {}
-        _need(isinstance(providers_in, dict), source, f"{where}.x-emulator.providers", "must be an object of namespace -> state")
+        _need(
+            isinstance(providers_in, dict),
+            source,
+            f"{where}.x-emulator.providers",
+            "must be an object of namespace -> state",
+        )
         for ns, st in providers_in.items():
-            _need(st in PROVIDER_STATES, source, f"{where}.x-emulator.providers.{ns}", f"{st!r} is not one of {sorted(PROVIDER_STATES)}")
-        extra = {k: v for k, v in s.items() if k not in ("subscriptionId", "displayName", "state", "x-emulator", "id")}
+            _need(
+                st in PROVIDER_STATES,
+                source,
+                f"{where}.x-emulator.providers.{ns}",
+                f"{st!r} is not one of {sorted(PROVIDER_STATES)}",
+            )
+        extra = {
+            k: v
+            for k, v in s.items()
+            if k not in ("subscriptionId", "displayName", "state", "x-emulator", "id")
+        }
         subs.append(
             Subscription(
                 subscription_id=sid,
@@ -242,15 +283,35 @@ def parse_estate(doc: Any, source: str = "estate") -> Estate:
         where = f"resources[{i}]"
         _need(isinstance(r, dict), source, where, "must be an object (an ARM resource document)")
         rid = r.get("id")
-        _need(isinstance(rid, str) and rid.lower().startswith("/subscriptions/"), source, f"{where}.id", "must be an ARM id starting with /subscriptions/")
+        _need(
+            isinstance(rid, str) and rid.lower().startswith("/subscriptions/"),
+            source,
+            f"{where}.id",
+            "must be an ARM id starting with /subscriptions/",
+        )
         where = f"{where} ({rid})"
         sub = subscription_of(rid)
-        _need(sub in estate.subscriptions, source, where, f"subscription {rid.split('/')[2]} is not listed under subscriptions")
+        _need(
+            sub in estate.subscriptions,
+            source,
+            where,
+            f"subscription {rid.split('/')[2]} is not listed under subscriptions",
+        )
         _need(isinstance(r.get("name"), str) and r["name"], source, where, 'has no "name"')
-        _need(rid.rstrip("/").split("/")[-1].lower() == r["name"].lower(), source, where, f'"name" {r["name"]!r} does not match the last segment of the id')
+        _need(
+            rid.rstrip("/").split("/")[-1].lower() == r["name"].lower(),
+            source,
+            where,
+            f'"name" {r["name"]!r} does not match the last segment of the id',
+        )
         expected = resource_type_of(rid)
         rtype = r.get("type")
-        _need(isinstance(rtype, str) and rtype.lower() == expected.lower(), source, where, f'"type" must be {expected!r} (found {rtype!r})')
+        _need(
+            isinstance(rtype, str) and rtype.lower() == expected.lower(),
+            source,
+            where,
+            f'"type" must be {expected!r} (found {rtype!r})',
+        )
         _need(estate.get(rid) is None, source, where, "appears twice")
         body = {k: copy.deepcopy(v) for k, v in r.items() if k != "x-emulator"}
         emu = r.get("x-emulator")
@@ -261,18 +322,26 @@ def parse_estate(doc: Any, source: str = "estate") -> Estate:
             if guest is not None:
                 _need(isinstance(guest, dict), source, f"{where}.x-emulator.guest", "must be an object")
                 unknown = set(guest) - set(GUEST_DEFAULTS)
-                _need(not unknown, source, f"{where}.x-emulator.guest", f"unknown keys {sorted(unknown)}; known: {sorted(GUEST_DEFAULTS)}")
+                _need(
+                    not unknown,
+                    source,
+                    f"{where}.x-emulator.guest",
+                    f"unknown keys {sorted(unknown)}; known: {sorted(GUEST_DEFAULTS)}",
+                )
                 estate.guest[rid.lower()] = dict(guest)
         estate.put(body)
         rg = resource_group_of(rid)
         if rg and expected.lower() != _RG_TYPE:
-            pending_rgs.setdefault(f"/subscriptions/{rid.split('/')[2]}/resourceGroups/{rg}".lower(), {
-                "id": f"/subscriptions/{rid.split('/')[2]}/resourceGroups/{rg}",
-                "name": rg,
-                "type": "Microsoft.Resources/resourceGroups",
-                "location": r.get("location", "westeurope"),
-                "properties": {"provisioningState": "Succeeded"},
-            })
+            pending_rgs.setdefault(
+                f"/subscriptions/{rid.split('/')[2]}/resourceGroups/{rg}".lower(),
+                {
+                    "id": f"/subscriptions/{rid.split('/')[2]}/resourceGroups/{rg}",
+                    "name": rg,
+                    "type": "Microsoft.Resources/resourceGroups",
+                    "location": r.get("location", "westeurope"),
+                    "properties": {"provisioningState": "Succeeded"},
+                },
+            )
     for rg_id, rg_doc in pending_rgs.items():  # a resource group an estate left implicit still exists in ARM
         if estate.get(rg_id) is None:
             estate.put(rg_doc)

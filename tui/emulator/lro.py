@@ -45,7 +45,12 @@ class Operation:
 
     def status_body(self) -> dict[str, Any]:
         wall_start = time.time() - (time.monotonic() - self.started)
-        body: dict[str, Any] = {"id": self.id, "name": self.id, "status": self.status, "startTime": _iso(wall_start)}
+        body: dict[str, Any] = {
+            "id": self.id,
+            "name": self.id,
+            "status": self.status,
+            "startTime": _iso(wall_start),
+        }
         if self.done:
             body["endTime"] = _iso(wall_start + self.duration)
         if self.error and self.done:
@@ -63,10 +68,22 @@ class OperationStore:
         self.keep = keep
         self._ops: OrderedDict[str, Operation] = OrderedDict()
 
-    def start(self, *, result: Any = None, error: dict[str, Any] | None = None,
-              duration: float | None = None, properties: dict[str, Any] | None = None) -> Operation:
-        op = Operation(str(uuid.uuid4()), time.monotonic(), self.duration if duration is None else duration,
-                       result, error, properties or {})
+    def start(
+        self,
+        *,
+        result: Any = None,
+        error: dict[str, Any] | None = None,
+        duration: float | None = None,
+        properties: dict[str, Any] | None = None,
+    ) -> Operation:
+        op = Operation(
+            str(uuid.uuid4()),
+            time.monotonic(),
+            self.duration if duration is None else duration,
+            result,
+            error,
+            properties or {},
+        )
         self._ops[op.id] = op
         while len(self._ops) > self.keep:
             self._ops.popitem(last=False)
@@ -79,7 +96,9 @@ class OperationStore:
         return op
 
 
-def accepted(*, async_url: str | None = None, location_url: str | None = None, body: Any = None) -> web.Response:
+def accepted(
+    *, async_url: str | None = None, location_url: str | None = None, body: Any = None
+) -> web.Response:
     """202 Accepted pointing the poller at the status (Azure-AsyncOperation) and/or result (Location)."""
     headers = dict(RETRY_AFTER)
     if async_url:
@@ -111,8 +130,10 @@ def op_urls(ctx: Ctx, namespace: str, location: str, op: Operation) -> tuple[str
     """(Azure-AsyncOperation, Location) URLs for an operation of a provider in a region."""
     api = ctx.request.query.get("api-version", "")
     root = f"{ctx.base()}subscriptions/{ctx.sub_id}/providers/{namespace}/locations/{location}"
-    return (f"{root}/operations/{op.id}?api-version={api}",
-            f"{root}/operationResults/{op.id}?api-version={api}")
+    return (
+        f"{root}/operations/{op.id}?api-version={api}",
+        f"{root}/operationResults/{op.id}?api-version={api}",
+    )
 
 
 def register(router: Router) -> None:

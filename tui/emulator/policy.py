@@ -26,8 +26,10 @@ def parse_faults(spec: str | None) -> list[Fault]:
         kind, sep, rate_s = part.partition(":")
         kind = kind.strip().lower()
         if not sep or kind not in FAULT_KINDS:
-            raise ValueError(f"bad fault {part!r}: expected STATUS:RATE or reset:RATE with STATUS one of "
-                             f"{', '.join(sorted(FAULT_KINDS - {'reset'}))}")
+            raise ValueError(
+                f"bad fault {part!r}: expected STATUS:RATE or reset:RATE with STATUS one of "
+                f"{', '.join(sorted(FAULT_KINDS - {'reset'}))}"
+            )
         try:
             rate = float(rate_s)
         except ValueError:

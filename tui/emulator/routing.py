@@ -22,8 +22,16 @@ _PARAM = re.compile(r"\{(\w+)\}")
 class ArmError(Exception):
     """Raised by a handler; rendered as the ARM error envelope."""
 
-    def __init__(self, status: int, code: str, message: str, *, details: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None, target: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        target: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.details = details or []
@@ -41,12 +49,20 @@ class ArmError(Exception):
 
 def not_found(kind: str, name: str, rg: str | None = None) -> ArmError:
     where = f" under resource group '{rg}'" if rg else ""
-    return ArmError(404, "ResourceNotFound", f"The Resource '{kind}/{name}'{where} was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")
+    return ArmError(
+        404,
+        "ResourceNotFound",
+        f"The Resource '{kind}/{name}'{where} was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    )
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=json.dumps(body, separators=(",", ":")).encode(), status=status,
-                        content_type="application/json", headers=headers)
+    return web.Response(
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 @dataclass
@@ -91,7 +107,11 @@ class Ctx:
                 try:
                     self._body = json.loads(raw)
                 except ValueError:
-                    raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from None
+                    raise ArmError(
+                        400,
+                        "InvalidRequestContent",
+                        "The request content was invalid and could not be deserialized.",
+                    ) from None
         return self._body
 
     def rg_id(self) -> str:
@@ -100,7 +120,9 @@ class Ctx:
     def require_rg(self) -> dict[str, Any]:
         doc = self.estate.get(self.rg_id())
         if doc is None:
-            raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{self.params['rg']}' could not be found.")
+            raise ArmError(
+                404, "ResourceGroupNotFound", f"Resource group '{self.params['rg']}' could not be found."
+            )
         return doc
 
     def get_or_404(self, resource_id: str, kind: str) -> dict[str, Any]:

@@ -87,7 +87,7 @@ class Emulator:
         self._tmp = Path(tempfile.mkdtemp(prefix="vmbackup-prep-emulator-"))
         tls = make_tls(self._tmp, [self.config.host])
         if self.config.request_log:
-            self._log = open(self.config.request_log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+            self._log = open(self.config.request_log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115, ASYNC230 (once, at start)
         arm = web.Application(middlewares=[self.log_middleware], client_max_size=16 * 1024**2)
         arm.router.add_route("*", "/{tail:.*}", self._dispatch)
         arm_port = await self._serve(arm, self.config.host, self.config.port, tls.server_context())
@@ -134,7 +134,9 @@ class Emulator:
 
     # -- middleware and dispatch -----------------------------------------------------------------------
     @web.middleware
-    async def log_middleware(self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def log_middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         t0 = time.perf_counter()
         status = 0  # 0 = the connection was dropped (reset fault)
         try:
@@ -143,9 +145,14 @@ class Emulator:
             return resp
         finally:
             if self._log:
-                entry = {"ts": round(time.time(), 3), "method": request.method, "path": request.path,
-                         "query": dict(request.query), "status": status,
-                         "ms": round((time.perf_counter() - t0) * 1000, 2)}
+                entry = {
+                    "ts": round(time.time(), 3),
+                    "method": request.method,
+                    "path": request.path,
+                    "query": dict(request.query),
+                    "status": status,
+                    "ms": round((time.perf_counter() - t0) * 1000, 2),
+                }
                 self._log.write(json.dumps(entry, separators=(",", ":")) + "\n")
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -162,11 +169,17 @@ class Emulator:
         if fault:
             status = int(fault)
             headers = {"Retry-After": "1"} if status in (429, 503) else {}
-            return ArmError(status, {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(status, "InternalServerError"),
-                            f"Injected fault: HTTP {status}.", headers=headers).response()
+            return ArmError(
+                status,
+                {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(status, "InternalServerError"),
+                f"Injected fault: HTTP {status}.",
+                headers=headers,
+            ).response()
         request_id = str(uuid.uuid4())
-        base_headers = {"x-ms-request-id": request_id,
-                        "x-ms-correlation-request-id": request.headers.get("x-ms-client-request-id", request_id)}
+        base_headers = {
+            "x-ms-request-id": request_id,
+            "x-ms-correlation-request-id": request.headers.get("x-ms-client-request-id", request_id),
+        }
         try:
             resp = await self._arm(request, base_headers)
         except ArmError as e:
@@ -176,15 +189,27 @@ class Emulator:
 
     def _authenticate(self, request: web.Request) -> dict[str, Any]:
         auth = request.headers.get("Authorization", "")
-        challenge = {"WWW-Authenticate": 'Bearer authorization_uri="' + self.base_url(request) + self.estate.tenant_id
-                     + '", error="invalid_token", error_description="The authentication failed."'}
+        challenge = {
+            "WWW-Authenticate": 'Bearer authorization_uri="'
+            + self.base_url(request)
+            + self.estate.tenant_id
+            + '", error="invalid_token", error_description="The authentication failed."'
+        }
         if not auth.lower().startswith("bearer "):
-            raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
-                           headers=challenge)
+            raise ArmError(
+                401,
+                "AuthenticationFailed",
+                "Authentication failed. The 'Authorization' header is missing.",
+                headers=challenge,
+            )
         claims = self.tokens.verify(auth[7:].strip())
         if claims is None:
-            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid or has expired.",
-                           headers=challenge)
+            raise ArmError(
+                401,
+                "InvalidAuthenticationToken",
+                "The access token is invalid or has expired.",
+                headers=challenge,
+            )
         return claims
 
     async def _arm(self, request: web.Request, base_headers: dict[str, str]) -> web.StreamResponse:
@@ -194,35 +219,59 @@ class Emulator:
         sub_key = segments[2].lower() if len(segments) > 2 and segments[1].lower() == "subscriptions" else ""
         sub = self.estate.subscriptions.get(sub_key) if sub_key else None
         if sub_key and sub is None:
-            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{segments[2]}' could not be found.")
+            raise ArmError(
+                404, "SubscriptionNotFound", f"The subscription '{segments[2]}' could not be found."
+            )
         if sub is not None and sub.access == "forbidden":
-            raise ArmError(403, "AuthorizationFailed",
-                           f"The client '{claims.get('appid')}' with object id '{claims.get('oid')}' does not have "
-                           f"authorization to perform action '{_action(request.method, request.path)}' over scope "
-                           f"'{_scope(request.path)}' or the scope is invalid. If access was recently granted, please "
-                           "refresh your credentials.")
+            raise ArmError(
+                403,
+                "AuthorizationFailed",
+                f"The client '{claims.get('appid')}' with object id '{claims.get('oid')}' does not have "
+                f"authorization to perform action '{_action(request.method, request.path)}' over scope "
+                f"'{_scope(request.path)}' or the scope is invalid. If access was recently granted, please "
+                "refresh your credentials.",
+            )
         if self.throttle is not None:
-            header, ok, remaining, wait = self.throttle.take(sub_key or "tenant", str(claims.get("oid")), request.method)
+            header, ok, remaining, wait = self.throttle.take(
+                sub_key or "tenant", str(claims.get("oid")), request.method
+            )
             if not ok:
                 who = f"subscription '{segments[2]}'" if sub_key else "the tenant"
-                raise ArmError(429, "SubscriptionRequestsThrottled",
-                               f"Number of requests for {who} actor '{claims.get('oid')}' exceeded. Please try again "
-                               f"after '{wait}' seconds after additional tokens are available. Refer to "
-                               "https://aka.ms/arm-throttling for additional information.",
-                               headers={"Retry-After": str(wait), header: "0"})
+                raise ArmError(
+                    429,
+                    "SubscriptionRequestsThrottled",
+                    f"Number of requests for {who} actor '{claims.get('oid')}' exceeded. Please try again "
+                    f"after '{wait}' seconds after additional tokens are available. Refer to "
+                    "https://aka.ms/arm-throttling for additional information.",
+                    headers={"Retry-After": str(wait), header: "0"},
+                )
             base_headers[header] = str(remaining)
         if sub is not None:
             self._check_registration(sub, request.path)
         found = self.router.match(request.method, raw_path)
         if found is None:
             if self.router.allows_other_method(request.method, raw_path):
-                raise ArmError(405, "MethodNotAllowed", f"The requested method '{request.method}' is not allowed for this resource.")
-            raise ArmError(404, "InvalidResourceType", f"The emulator does not serve '{request.method} {request.path}'.")
+                raise ArmError(
+                    405,
+                    "MethodNotAllowed",
+                    f"The requested method '{request.method}' is not allowed for this resource.",
+                )
+            raise ArmError(
+                404, "InvalidResourceType", f"The emulator does not serve '{request.method} {request.path}'."
+            )
         route, params = found
-        ctx = Ctx(request=request, params=params, emulator=self,
-                  query={k.lower(): v for k, v in request.query.items()})
+        ctx = Ctx(
+            request=request,
+            params=params,
+            emulator=self,
+            query={k.lower(): v for k, v in request.query.items()},
+        )
         if "api-version" not in ctx.query:
-            raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+            raise ArmError(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
         return await route.handler(ctx)
 
     def _check_registration(self, sub: Any, path: str) -> None:
@@ -242,10 +291,16 @@ class Emulator:
         state = sub.provider_state(ns)
         if state != "Registered":
             proper = sub.provider_names.get(ns.lower(), ns)
-            msg = (f"The subscription is not registered to use namespace '{proper}'. "
-                   "See https://aka.ms/rps-not-found for how to register subscriptions.")
-            raise ArmError(409, "MissingSubscriptionRegistration", msg,
-                           details=[{"code": "MissingSubscriptionRegistration", "target": proper, "message": msg}])
+            msg = (
+                f"The subscription is not registered to use namespace '{proper}'. "
+                "See https://aka.ms/rps-not-found for how to register subscriptions."
+            )
+            raise ArmError(
+                409,
+                "MissingSubscriptionRegistration",
+                msg,
+                details=[{"code": "MissingSubscriptionRegistration", "target": proper, "message": msg}],
+            )
 
 
 def _scope(path: str) -> str:
@@ -266,7 +321,9 @@ def _action(method: str, path: str) -> str:
     types = [rest[0], *rest[1::2]]
     if method == "POST" and len(rest) % 2 == 0:
         return "/".join([*types, rest[-1], "action"]) if len(rest) > 1 else "/".join([*types, "action"])
-    verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete", "POST": "action"}.get(method, "read")
+    verb = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete", "POST": "action"}.get(
+        method, "read"
+    )
     return "/".join([*types, verb])
 
 
@@ -280,7 +337,9 @@ def _as_estate(estate: Estate | dict[str, Any] | str | Path) -> Estate:
 
 
 @asynccontextmanager
-async def running(estate: Estate | dict[str, Any] | str | Path, config: EmulatorConfig | None = None) -> AsyncIterator[Emulator]:
+async def running(
+    estate: Estate | dict[str, Any] | str | Path, config: EmulatorConfig | None = None
+) -> AsyncIterator[Emulator]:
     """Run an emulator in the current event loop for the duration of the block."""
     emulator = Emulator(_as_estate(estate), config)
     await emulator.start()
@@ -293,7 +352,9 @@ async def running(estate: Estate | dict[str, Any] | str | Path, config: Emulator
 class EmulatorThread:
     """An emulator on its own event loop in a daemon thread, so it never competes with the UI's loop."""
 
-    def __init__(self, estate: Estate | dict[str, Any] | str | Path, config: EmulatorConfig | None = None) -> None:
+    def __init__(
+        self, estate: Estate | dict[str, Any] | str | Path, config: EmulatorConfig | None = None
+    ) -> None:
         self.emulator = Emulator(_as_estate(estate), config)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="arm-emulator", daemon=True)
@@ -316,4 +377,4 @@ class EmulatorThread:
         self.stop()
 
 
-__all__ = ["Emulator", "EmulatorConfig", "EmulatorThread", "running", "json_response"]
+__all__ = ["Emulator", "EmulatorConfig", "EmulatorThread", "json_response", "running"]

@@ -27,8 +27,12 @@ class TlsFiles:
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "vmbackup-prep emulator"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "vmbackup-prep emulator"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def make_tls(directory: Path, hosts: list[str]) -> TlsFiles:
@@ -51,9 +55,17 @@ def make_tls(directory: Path, hosts: list[str]) -> TlsFiles:
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(ca_ski, critical=False)
@@ -86,7 +98,9 @@ def make_tls(directory: Path, hosts: list[str]) -> TlsFiles:
     files.ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     files.key_pem.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     files.key_pem.chmod(0o600)
     return files

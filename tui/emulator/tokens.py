@@ -28,13 +28,23 @@ class TokenIssuer:
         self.lifetime_s = lifetime_s
         self._key = secrets.token_bytes(32)
 
-    def issue(self, *, audience: str, client_id: str, object_id: str | None = None, kind: str = "app") -> tuple[str, int]:
+    def issue(
+        self, *, audience: str, client_id: str, object_id: str | None = None, kind: str = "app"
+    ) -> tuple[str, int]:
         now = int(time.time())
         exp = now + self.lifetime_s
         oid = object_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"vmbackup-prep:{client_id}"))
         claims = {
-            "aud": audience, "iss": f"https://sts.windows.net/{self.tenant_id}/", "iat": now, "nbf": now,
-            "exp": exp, "tid": self.tenant_id, "oid": oid, "sub": oid, "appid": client_id, "idtyp": kind,
+            "aud": audience,
+            "iss": f"https://sts.windows.net/{self.tenant_id}/",
+            "iat": now,
+            "nbf": now,
+            "exp": exp,
+            "tid": self.tenant_id,
+            "oid": oid,
+            "sub": oid,
+            "appid": client_id,
+            "idtyp": kind,
             "ver": "1.0",
         }
         head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())

@@ -10,11 +10,25 @@ from ..routing import ArmError, Ctx, Router, json_response
 RG_TYPE = "Microsoft.Resources/resourceGroups"
 # Namespaces a provider GET knows about, with the resource types it advertises.
 KNOWN_PROVIDERS = {
-    "microsoft.compute": ("Microsoft.Compute", ["virtualMachines", "disks", "virtualMachineScaleSets", "locations/operations"]),
-    "microsoft.network": ("Microsoft.Network", ["networkInterfaces", "networkSecurityGroups", "virtualNetworks",
-                                                 "routeTables", "publicIPAddresses", "loadBalancers"]),
-    "microsoft.recoveryservices": ("Microsoft.RecoveryServices", ["vaults", "locations", "locations/backupStatus",
-                                                                   "locations/checkNameAvailability"]),
+    "microsoft.compute": (
+        "Microsoft.Compute",
+        ["virtualMachines", "disks", "virtualMachineScaleSets", "locations/operations"],
+    ),
+    "microsoft.network": (
+        "Microsoft.Network",
+        [
+            "networkInterfaces",
+            "networkSecurityGroups",
+            "virtualNetworks",
+            "routeTables",
+            "publicIPAddresses",
+            "loadBalancers",
+        ],
+    ),
+    "microsoft.recoveryservices": (
+        "Microsoft.RecoveryServices",
+        ["vaults", "locations", "locations/backupStatus", "locations/checkNameAvailability"],
+    ),
     "microsoft.storage": ("Microsoft.Storage", ["storageAccounts"]),
     "microsoft.keyvault": ("Microsoft.KeyVault", ["vaults"]),
 }
@@ -32,18 +46,37 @@ def register(router: Router) -> None:
     @router.route("GET", "/tenants")
     async def list_tenants(ctx: Ctx) -> web.Response:
         t = ctx.estate.tenant
-        return ctx.page([{"id": f"/tenants/{t['tenantId']}", "tenantId": t["tenantId"], "tenantCategory": "Home",
-                          "displayName": t.get("displayName", ""), "defaultDomain": t.get("defaultDomain", ""),
-                          "tenantType": "AAD"}])
+        return ctx.page(
+            [
+                {
+                    "id": f"/tenants/{t['tenantId']}",
+                    "tenantId": t["tenantId"],
+                    "tenantCategory": "Home",
+                    "displayName": t.get("displayName", ""),
+                    "defaultDomain": t.get("defaultDomain", ""),
+                    "tenantType": "AAD",
+                }
+            ]
+        )
 
     @router.route("GET", "/subscriptions/{sub}/locations")
     async def list_locations(ctx: Ctx) -> web.Response:
         sid = ctx.sub_id
-        return json_response({"value": [
-            {"id": f"/subscriptions/{sid}/locations/{name}", "subscriptionId": sid, "name": name,
-             "displayName": disp, "latitude": lat, "longitude": lon}
-            for name, (disp, lat, lon, _pair) in REGIONS.items()
-        ]})
+        return json_response(
+            {
+                "value": [
+                    {
+                        "id": f"/subscriptions/{sid}/locations/{name}",
+                        "subscriptionId": sid,
+                        "name": name,
+                        "displayName": disp,
+                        "latitude": lat,
+                        "longitude": lon,
+                    }
+                    for name, (disp, lat, lon, _pair) in REGIONS.items()
+                ]
+            }
+        )
 
     # -- resource groups ---------------------------------------------------------------------------
     @router.route("GET", "/subscriptions/{sub}/resourcegroups")
@@ -65,22 +98,34 @@ def register(router: Router) -> None:
         if not location:
             raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
         if location not in REGIONS:
-            raise ArmError(400, "LocationNotAvailableForResourceGroup",
-                           f"The provided location '{location}' is not available for resource group.")
+            raise ArmError(
+                400,
+                "LocationNotAvailableForResourceGroup",
+                f"The provided location '{location}' is not available for resource group.",
+            )
         rg = ctx.params["rg"]
         if not _valid_rg_name(rg):
             raise ArmError(400, "InvalidResourceGroup", f"The resource group name '{rg}' is invalid.")
         existing = ctx.estate.get(ctx.rg_id())
         if existing is not None:
             if existing["location"].lower() != location:
-                raise ArmError(409, "InvalidResourceGroupLocation",
-                               f"Invalid resource group location '{location}'. The Resource group already exists in "
-                               f"location '{existing['location']}'.")
+                raise ArmError(
+                    409,
+                    "InvalidResourceGroupLocation",
+                    f"Invalid resource group location '{location}'. The Resource group already exists in "
+                    f"location '{existing['location']}'.",
+                )
             if "tags" in body:
                 existing["tags"] = body.get("tags") or {}
             return json_response(existing, status=200)
-        doc = {"id": f"/subscriptions/{ctx.sub_id}/resourceGroups/{rg}", "name": rg, "type": RG_TYPE,
-               "location": location, "tags": body.get("tags") or {}, "properties": {"provisioningState": "Succeeded"}}
+        doc = {
+            "id": f"/subscriptions/{ctx.sub_id}/resourceGroups/{rg}",
+            "name": rg,
+            "type": RG_TYPE,
+            "location": location,
+            "tags": body.get("tags") or {},
+            "properties": {"provisioningState": "Succeeded"},
+        }
         ctx.estate.put(doc)
         return json_response(doc, status=201)
 
@@ -88,10 +133,16 @@ def register(router: Router) -> None:
     def provider_doc(ctx: Ctx, ns: str) -> dict:
         proper, types = KNOWN_PROVIDERS.get(ns.lower(), (ns, []))
         proper = ctx.sub.provider_names.get(ns.lower(), proper)
-        return {"id": f"/subscriptions/{ctx.sub_id}/providers/{proper}", "namespace": proper,
-                "registrationState": ctx.sub.provider_state(ns), "registrationPolicy": "RegistrationRequired",
-                "resourceTypes": [{"resourceType": t, "locations": [d for d, *_ in REGIONS.values()],
-                                   "apiVersions": []} for t in types]}
+        return {
+            "id": f"/subscriptions/{ctx.sub_id}/providers/{proper}",
+            "namespace": proper,
+            "registrationState": ctx.sub.provider_state(ns),
+            "registrationPolicy": "RegistrationRequired",
+            "resourceTypes": [
+                {"resourceType": t, "locations": [d for d, *_ in REGIONS.values()], "apiVersions": []}
+                for t in types
+            ],
+        }
 
     def check_known(ns: str) -> None:
         if ns.lower() not in KNOWN_PROVIDERS:
@@ -106,7 +157,9 @@ def register(router: Router) -> None:
         ns = ctx.params["ns"]
         check_known(ns)
         sub, key = ctx.sub, ns.lower()
-        if sub.provider_state(ns) == "Registering":  # each read moves a registration along, as ARM does over time
+        if (
+            sub.provider_state(ns) == "Registering"
+        ):  # each read moves a registration along, as ARM does over time
             left = sub.registering.get(key, 0) - 1
             if left <= 0:
                 sub.providers[key] = "Registered"

@@ -1,0 +1,257 @@
+"""ClientFactory: how clients are built, the read-only guard in real SDK pipelines, observers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from azure.core.exceptions import ResourceExistsError
+from azure.mgmt.compute.aio import ComputeManagementClient
+from azure.mgmt.network.aio import NetworkManagementClient
+from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
+from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
+from azure.mgmt.resource.resources.aio import ResourceManagementClient
+from azure.mgmt.subscription.aio import SubscriptionClient
+
+from tui.azure import ClientFactory, ProviderNotRegisteredError, ReadOnlyViolation, Target, explain
+
+SUB = "00000000-0000-0000-0000-000000000001"
+ENDPOINT = "https://127.0.0.1:8443/"
+
+
+def missing_registration(namespace: str) -> Any:
+    def handler(request: Any) -> tuple[int, Any]:
+        if request.method == "POST" and request.url.split("?")[0].endswith("/register"):
+            return 500, {"error": {"code": "InternalError", "message": "no"}}
+        return 409, {
+            "error": {
+                "code": "MissingSubscriptionRegistration",
+                "message": f"The subscription is not registered to use namespace '{namespace}'. "
+                "See https://aka.ms/rps-not-found for how to register subscriptions.",
+            }
+        }
+
+    return handler
+
+
+def make_factory(transport: Any, credential: Any, **kwargs: Any) -> ClientFactory:
+    kwargs.setdefault("retry_total", 0)
+    return ClientFactory(
+        Target.for_endpoint(ENDPOINT), credential, transport_factory=lambda: transport, **kwargs
+    )
+
+
+async def test_read_only_stops_auto_registration_fast(
+    recording_transport: Any, static_credential: Any
+) -> None:
+    transport = recording_transport(missing_registration("Microsoft.Compute"))
+    # default retry settings on purpose: the refusal must not be retried with back-off either
+    factory = ClientFactory(
+        Target.for_endpoint(ENDPOINT), static_credential, read_only=True, transport_factory=lambda: transport
+    )
+    async with factory:
+        compute = factory.compute(SUB)
+        start = time.monotonic()
+        with pytest.raises(ProviderNotRegisteredError) as info:
+            _ = [vm async for vm in compute.virtual_machines.list_all()]
+        elapsed = time.monotonic() - start
+    assert elapsed < 2, elapsed
+    methods = [(m, u.split("?")[0]) for m, u, _ in transport.requests]
+    assert methods == [("GET", f"{ENDPOINT}subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines")]
+    assert not any(m == "POST" for m, _ in methods)
+    error = info.value
+    assert isinstance(error, ResourceExistsError) and error.status_code == 409
+    assert error.namespace == "Microsoft.Compute"
+    assert f"az provider register --namespace Microsoft.Compute --subscription {SUB}" in str(error)
+    problem = explain(error)
+    assert problem.code == "MissingSubscriptionRegistration"
+    assert "az provider register --namespace Microsoft.Compute" in problem.remedy
+
+
+async def test_read_only_stops_auto_registration_in_autorest_subscription_client(
+    recording_transport: Any, static_credential: Any
+) -> None:
+    def handler(request: Any) -> tuple[int, Any]:
+        if "/providers/" in request.url and request.method == "POST":
+            return 200, {}
+        return 409, {
+            "error": {
+                "code": "MissingSubscriptionRegistration",
+                "message": "The subscription is not registered to use namespace 'Microsoft.Resources'.",
+            }
+        }
+
+    transport = recording_transport(handler)
+    async with make_factory(transport, static_credential, read_only=True) as factory:
+        start = time.monotonic()
+        with pytest.raises(ProviderNotRegisteredError):
+            await factory.subscriptions().subscriptions.list_locations(SUB).__anext__()
+    assert time.monotonic() - start < 2
+    assert [m for m, _, _ in transport.requests] == ["GET"]
+
+
+async def test_control_without_read_only_the_sdk_would_post_register(
+    recording_transport: Any, static_credential: Any
+) -> None:
+    """Proves the test above can see the SDK's POST: in write mode it is sent (here it fails, so no sleep)."""
+    transport = recording_transport(missing_registration("Microsoft.Compute"))
+    async with make_factory(transport, static_credential) as factory:
+        with pytest.raises(ResourceExistsError) as info:
+            _ = [vm async for vm in factory.compute(SUB).virtual_machines.list_all()]
+    assert not isinstance(info.value, ProviderNotRegisteredError)
+    assert [m for m, _, _ in transport.requests] == ["GET", "POST"]
+    assert transport.requests[1][1].endswith("/providers/Microsoft.Compute/register?api-version=2016-02-01")
+
+
+async def test_read_only_refuses_caller_writes_without_sending(
+    recording_transport: Any, static_credential: Any
+) -> None:
+    transport = recording_transport()
+    async with make_factory(transport, static_credential, read_only=True, retry_total=None) as factory:
+        start = time.monotonic()
+        with pytest.raises(ReadOnlyViolation, match=r"PUT .*/resourcegroups/rg refused by --read-only"):
+            await factory.resources(SUB).resource_groups.create_or_update("rg", {"location": "westeurope"})
+        with pytest.raises(
+            ReadOnlyViolation, match=r"POST .*/providers/Microsoft\.RecoveryServices/register"
+        ):
+            await factory.resources(SUB).providers.register("Microsoft.RecoveryServices")
+        with pytest.raises(ReadOnlyViolation, match="DELETE"):
+            await factory.compute(SUB).virtual_machines.begin_delete("rg", "vm1")
+        with pytest.raises(ReadOnlyViolation, match="runCommand"):
+            await factory.compute(SUB).virtual_machines.begin_run_command(
+                "rg", "vm1", {"commandId": "RunShellScript"}
+            )
+    assert time.monotonic() - start < 1  # no retry back-off on refusals
+    assert transport.requests == []
+
+
+async def test_read_only_allows_reading_posts(recording_transport: Any, static_credential: Any) -> None:
+    def handler(request: Any) -> tuple[int, Any]:
+        if request.url.split("?")[0].endswith("backupStatus"):
+            return 200, {"protectionStatus": "NotProtected"}
+        return 200, {"nameAvailable": True}
+
+    transport = recording_transport(handler)
+    async with make_factory(transport, static_credential, read_only=True) as factory:
+        status = await factory.backup(SUB).backup_status.get(
+            "westeurope", {"resourceId": f"/subscriptions/{SUB}/x", "resourceType": "VM"}
+        )
+        assert status.protection_status == "NotProtected"
+        await factory.recovery_services(SUB).recovery_services.check_name_availability(
+            "rg", "westeurope", {"type": "Microsoft.RecoveryServices/Vaults", "name": "v1"}
+        )
+    assert [m for m, _, _ in transport.requests] == ["POST", "POST"]
+
+
+async def test_clients_are_built_for_the_target(recording_transport: Any, static_credential: Any) -> None:
+    transport = recording_transport()
+    factory = make_factory(transport, static_credential, user_agent="vmbackup-prep/9.9")
+    assert isinstance(factory.subscriptions(), SubscriptionClient)
+    assert isinstance(factory.resources(SUB), ResourceManagementClient)
+    assert isinstance(factory.compute(SUB), ComputeManagementClient)
+    assert isinstance(factory.network(SUB), NetworkManagementClient)
+    assert isinstance(factory.recovery_services(SUB), RecoveryServicesClient)
+    assert isinstance(factory.backup(SUB), RecoveryServicesBackupClient)
+    assert factory.compute(SUB) is factory.compute(SUB.upper())  # cached per (kind, subscription)
+    assert factory.compute(SUB) is not factory.compute(SUB.replace("1", "2"))
+
+    _ = [s async for s in factory.subscriptions().subscriptions.list()]
+    _ = [g async for g in factory.resources(SUB).resource_groups.list()]
+    _ = [v async for v in factory.compute(SUB).virtual_machines.list_all()]
+    urls = [u.split("?")[0] for _, u, _ in transport.requests]
+    assert urls == [
+        f"{ENDPOINT}subscriptions",
+        f"{ENDPOINT}subscriptions/{SUB}/resourcegroups",
+        f"{ENDPOINT}subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines",
+    ]
+    for _, _, headers in transport.requests:
+        assert headers["User-Agent"].startswith("vmbackup-prep/9.9 azsdk-python-mgmt-")
+        assert headers["Authorization"] == "Bearer fake-token"
+    assert set(static_credential.scopes) == {("https://management.azure.com/.default",)}
+
+    await factory.close()
+    assert transport.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        factory.compute(SUB)
+    await factory.close()  # idempotent
+
+
+async def test_sovereign_cloud_client_settings(static_credential: Any) -> None:
+    factory = ClientFactory(Target.for_cloud("AzureChinaCloud"), static_credential)
+    try:
+        compute = factory.compute(SUB)
+        assert compute._config.base_url == "https://management.chinacloudapi.cn/"
+        assert compute._config.credential_scopes == ["https://management.chinacloudapi.cn/.default"]
+        assert compute._config.cloud_setting.name == "AZURE_CHINA_CLOUD"
+        assert factory.subscriptions()._config.credential_scopes == [
+            "https://management.chinacloudapi.cn/.default"
+        ]
+    finally:
+        await factory.close()
+
+
+async def test_shared_session_uses_one_ssl_context(tmp_path: Any, static_credential: Any) -> None:
+    import ssl
+
+    factory = ClientFactory(Target.for_endpoint(ENDPOINT), static_credential)
+    try:
+        a = factory.compute(SUB)._client._pipeline._transport
+        b = factory.network(SUB)._client._pipeline._transport
+        assert a is not b and a.session is b.session is factory._session
+        assert factory._session.connector._ssl is True  # system trust store
+    finally:
+        await factory.close()
+    assert factory._session is None
+
+    # a CA bundle becomes one SSLContext on the shared connector (connections are pooled across clients)
+    certifi_like = ssl.get_default_verify_paths().cafile
+    if certifi_like:
+        factory = ClientFactory(Target.for_endpoint(ENDPOINT, ca_bundle=certifi_like), static_credential)
+        try:
+            factory.compute(SUB)
+            assert isinstance(factory._session.connector._ssl, ssl.SSLContext)
+        finally:
+            await factory.close()
+
+
+async def test_response_observers_see_status_and_headers(
+    recording_transport: Any, static_credential: Any
+) -> None:
+    transport = recording_transport(
+        lambda r: (200, {"value": []}, {"x-ms-ratelimit-remaining-subscription-reads": "249"})
+    )
+    seen: list[tuple[str, str, int, str | None]] = []
+
+    def observer(method: str, url: str, status: int, headers: Any) -> None:
+        seen.append((method, url, status, headers.get("x-ms-ratelimit-remaining-subscription-reads")))
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("observer bug")
+
+    async with make_factory(transport, static_credential, read_only=True) as factory:
+        remove = factory.add_response_observer(observer)
+        factory.add_response_observer(broken)
+        _ = [v async for v in factory.compute(SUB).virtual_machines.list_all()]
+        remove()
+        _ = [v async for v in factory.compute(SUB).virtual_machines.list_all()]
+    assert len(seen) == 1
+    method, url, status, remaining = seen[0]
+    assert (method, status, remaining) == ("GET", 200, "249")
+    assert url.startswith(f"{ENDPOINT}subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines")
+
+
+async def test_observer_sees_each_retry(recording_transport: Any, static_credential: Any) -> None:
+    answers = iter(
+        [(429, {"error": {"code": "TooManyRequests", "message": "slow"}}, {"Retry-After": "0.01"})]
+    )
+
+    def handler(request: Any) -> Any:
+        return next(answers, (200, {"value": []}))
+
+    transport = recording_transport(handler)
+    statuses: list[int] = []
+    async with make_factory(transport, static_credential, retry_total=3) as factory:
+        factory.add_response_observer(lambda m, u, s, h: statuses.append(s))
+        _ = [v async for v in factory.compute(SUB).virtual_machines.list_all()]
+    assert statuses == [429, 200]

@@ -1,0 +1,233 @@
+"""One factory for every async ARM client, built the same way from a `Target` and a credential."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable, Mapping
+from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiohttp
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.transport import AioHttpTransport, AsyncHttpTransport
+from azure.mgmt.compute.aio import ComputeManagementClient
+from azure.mgmt.network.aio import NetworkManagementClient
+from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
+from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
+from azure.mgmt.resource.resources.aio import ResourceManagementClient
+from azure.mgmt.subscription.aio import SubscriptionClient
+
+from .clouds import Target
+from .readonly import read_only_policies
+
+__all__ = ["ClientFactory", "ResponseObserver", "default_user_agent"]
+
+_LOG = logging.getLogger(__name__)
+
+ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
+"""Called for every HTTP response (each retry included) with ``(method, url, status, headers)``."""
+
+_C = TypeVar("_C")
+
+
+def default_user_agent() -> str:
+    """``vmbackup-prep/<version>``."""
+    try:
+        return f"vmbackup-prep/{version('vmbackup-prep')}"
+    except PackageNotFoundError:
+        return "vmbackup-prep/dev"
+
+
+class _ObserverPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Hands each response's status and headers to the factory's observers (never the request headers)."""
+
+    def __init__(self, observers: list[ResponseObserver]) -> None:
+        self._observers = observers  # the factory's list, shared so later registrations apply
+
+    def on_response(self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]) -> None:
+        if not self._observers:
+            return
+        http_request, http_response = request.http_request, response.http_response
+        for observer in tuple(self._observers):
+            try:
+                observer(
+                    http_request.method, http_request.url, http_response.status_code, http_response.headers
+                )
+            except Exception:  # an observer must never break a request
+                _LOG.exception("response observer %r failed", observer)
+
+
+class ClientFactory:
+    """Builds and caches the async mgmt clients for one target and credential.
+
+    Every client gets ``base_url=target.arm_endpoint``, the target's credential scopes, ``cloud_setting`` for
+    named clouds (TypeSpec clients), the custom CA, the read-only guard when ``read_only``, and a response
+    observer hook. Clients are cached per (kind, subscription) and closed by `close` (or ``async with``).
+    The credential belongs to the caller and is not closed.
+
+    Accessors must be called while the event loop runs (the shared aiohttp session is created lazily).
+    ``share_session=True`` gives all clients one aiohttp session whose connector carries one SSL context
+    built from ``ca_bundle``, so TLS connections are pooled across clients. ``transport_factory`` (tests)
+    returns the transport for each new client instead.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        credential: AsyncTokenCredential,
+        *,
+        read_only: bool = False,
+        user_agent: str | None = None,
+        retry_total: int | None = None,
+        retry_backoff_factor: float | None = None,
+        retry_backoff_max: float | None = None,
+        polling_interval: float | None = None,
+        connection_timeout: float | None = None,
+        read_timeout: float | None = None,
+        share_session: bool = True,
+        transport_factory: Callable[[], AsyncHttpTransport] | None = None,
+    ) -> None:
+        self.target = target
+        self.credential = credential
+        self.read_only = read_only
+        self.user_agent = user_agent or default_user_agent()
+        self._client_kwargs: dict[str, Any] = {
+            k: v
+            for k, v in {
+                "retry_total": retry_total,
+                "retry_backoff_factor": retry_backoff_factor,
+                "retry_backoff_max": retry_backoff_max,
+                "polling_interval": polling_interval,
+            }.items()
+            if v is not None
+        }
+        self._connection_kwargs: dict[str, Any] = {
+            k: v
+            for k, v in {"connection_timeout": connection_timeout, "read_timeout": read_timeout}.items()
+            if v is not None
+        }
+        self._share_session = share_session
+        self._transport_factory = transport_factory
+        self._session: aiohttp.ClientSession | None = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._observers: list[ResponseObserver] = []
+        self._closed = False
+
+    # -- observers ---------------------------------------------------------------------------------------
+
+    def add_response_observer(self, observer: ResponseObserver) -> Callable[[], None]:
+        """Register ``observer`` for every response of every client; returns a function that removes it."""
+        self._observers.append(observer)
+
+        def remove() -> None:
+            if observer in self._observers:
+                self._observers.remove(observer)
+
+        return remove
+
+    # -- clients -----------------------------------------------------------------------------------------
+
+    def subscriptions(self) -> SubscriptionClient:
+        """The (tenant-level) subscription client."""
+        return self._get("subscriptions", "", SubscriptionClient)
+
+    def resources(self, subscription_id: str) -> ResourceManagementClient:
+        """Resource groups, providers, generic resources."""
+        return self._get("resources", subscription_id, ResourceManagementClient)
+
+    def compute(self, subscription_id: str) -> ComputeManagementClient:
+        """VMs, disks, run command."""
+        return self._get("compute", subscription_id, ComputeManagementClient)
+
+    def network(self, subscription_id: str) -> NetworkManagementClient:
+        """NICs, NSGs, route tables, effective rules."""
+        return self._get("network", subscription_id, NetworkManagementClient)
+
+    def recovery_services(self, subscription_id: str) -> RecoveryServicesClient:
+        """Recovery Services vaults."""
+        return self._get("recovery_services", subscription_id, RecoveryServicesClient)
+
+    def backup(self, subscription_id: str) -> RecoveryServicesBackupClient:
+        """Azure Backup: policies, protected items, backup status."""
+        return self._get("backup", subscription_id, RecoveryServicesBackupClient)
+
+    def _get(self, kind: str, subscription_id: str, cls: type[_C]) -> _C:
+        if self._closed:
+            raise RuntimeError("ClientFactory is closed")
+        key = (kind, subscription_id.lower())
+        client = self._clients.get(key)
+        if client is None:
+            client = self._build(cls, subscription_id)
+            self._clients[key] = client
+        return client
+
+    def _build(self, cls: type[_C], subscription_id: str) -> _C:
+        per_call: list[Any] = []
+        per_retry: list[Any] = []
+        if self.read_only:
+            per_call, per_retry = read_only_policies()
+        per_retry.append(_ObserverPolicy(self._observers))
+        kwargs: dict[str, Any] = {
+            **self._client_kwargs,
+            "base_url": self.target.arm_endpoint,
+            "credential_scopes": list(self.target.credential_scopes),
+            "user_agent": self.user_agent,
+            "per_call_policies": per_call,
+            "per_retry_policies": per_retry,
+            "transport": self._new_transport(),
+        }
+        if cls is SubscriptionClient:  # autorest client: no subscription_id, no cloud_setting
+            return cls(self.credential, **kwargs)
+        if self.target.sdk_cloud is not None:
+            kwargs["cloud_setting"] = self.target.sdk_cloud
+        return cls(self.credential, subscription_id, **kwargs)  # type: ignore[call-arg]
+
+    def _new_transport(self) -> AsyncHttpTransport:
+        if self._transport_factory is not None:
+            return self._transport_factory()
+        if not self._share_session:
+            return AioHttpTransport(
+                connection_verify=self.target.ca_bundle or True, **self._connection_kwargs
+            )
+        if self._session is None:
+            # Same session settings azure-core uses for the sessions it owns.
+            ssl_context: ssl.SSLContext | bool = True
+            if self.target.ca_bundle:
+                ssl_context = ssl.create_default_context(cafile=self.target.ca_bundle)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(ssl=ssl_context),
+                trust_env=True,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+            )
+        return AioHttpTransport(session=self._session, session_owner=False, **self._connection_kwargs)
+
+    # -- lifetime ----------------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close every client and the shared session. Idempotent."""
+        self._closed = True
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            try:
+                await client.close()
+            except Exception:
+                _LOG.exception("closing %s failed", type(client).__name__)
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def __aenter__(self) -> ClientFactory:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,116 @@
+"""Entry point: ``vmbackup-prep`` (the wizard) and ``vmbackup-prep emulator``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+from tui.connect import DEMO_ESTATE, UsageError, add_target_options, connect
+
+EXIT_USAGE = 2
+
+
+def _wizard_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="vmbackup-prep",
+        description="Get Azure VMs ready for Azure Backup. Commands: (none) the wizard; "
+        "'check' headless readiness report; 'emulator' the built-in ARM emulator.",
+    )
+    p.add_argument("--version", action="version", version=f"vmbackup-prep {__version__}")
+    add_target_options(p)
+    return p
+
+
+def _emulator_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="vmbackup-prep emulator",
+        description="Serve an estate as Azure Resource Manager over HTTPS on loopback.",
+    )
+    p.add_argument(
+        "--estate", metavar="FILE", default=str(DEMO_ESTATE), help="estate file (default: the demo estate)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s: loopback only)")
+    p.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    p.add_argument("--latency-ms", type=int, default=0, metavar="N", help="delay every response by N ms")
+    p.add_argument("--faults", metavar="SPEC", help="e.g. 429:0.1,503:0.05,reset:0.01")
+    p.add_argument("--throttle", choices=("arm", "off"), default="off", help="ARM token-bucket throttling")
+    p.add_argument(
+        "--page-size", type=int, default=100, metavar="N", help="items per list page (default %(default)s)"
+    )
+    p.add_argument("--request-log", metavar="FILE", help="append one JSON line per request (never tokens)")
+    return p
+
+
+def run_emulator(argv: Sequence[str]) -> int:
+    args = _emulator_parser().parse_args(argv)
+    from tui.emulator import Emulator, EmulatorConfig, EstateError, load_estate
+
+    try:
+        estate = load_estate(args.estate)
+        config = EmulatorConfig(
+            host=args.host,
+            port=args.port,
+            latency_ms=args.latency_ms,
+            faults=args.faults,
+            throttle=args.throttle,
+            page_size=args.page_size,
+            request_log=args.request_log,
+        )
+        emulator = Emulator(estate, config)
+    except (EstateError, ValueError) as e:
+        print(f"vmbackup-prep emulator: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def serve() -> None:
+        try:
+            info = await emulator.start()
+        except OSError as e:
+            print(
+                f"vmbackup-prep emulator: cannot listen on {args.host}:{args.port}: {e.strerror}",
+                file=sys.stderr,
+            )
+            raise SystemExit(EXIT_USAGE) from None
+        print(json.dumps(info), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await emulator.stop()
+
+    asyncio.run(serve())
+    return 0
+
+
+def run_wizard(argv: Sequence[str]) -> int:
+    args = _wizard_parser().parse_args(argv)
+    try:
+        connection = connect(args)
+    except (UsageError, ValueError) as e:
+        print(f"vmbackup-prep: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from tui.app import VmBackupPrepApp
+
+        VmBackupPrepApp(connection).run()
+    finally:
+        connection.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "emulator":
+        return run_emulator(argv[1:])
+    if argv and argv[0] == "wizard":
+        argv = argv[1:]
+    return run_wizard(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
