@@ -13,6 +13,7 @@ from .credentials import (
     make_credential,
 )
 from .errors import Problem, explain, role_for_action
+from .pacing import ArmPacer, PacingPolicy
 from .readonly import (
     READ_ONLY_POST_SUFFIXES,
     AutoRegistrationGuard,
@@ -30,10 +31,12 @@ __all__ = [
     "DEFAULT_CLOUD",
     "PUBLIC_CLOUD_SCOPE",
     "READ_ONLY_POST_SUFFIXES",
+    "ArmPacer",
     "AutoRegistrationGuard",
     "ClientFactory",
     "Cloud",
     "DeviceCodePrompt",
+    "PacingPolicy",
     "Problem",
     "ProviderNotRegisteredError",
     "ReadOnlyPolicy",

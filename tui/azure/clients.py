@@ -22,6 +22,7 @@ from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.subscription.aio import SubscriptionClient
 
 from .clouds import Target
+from .pacing import ArmPacer, PacingPolicy
 from .readonly import read_only_policies
 
 __all__ = ["ClientFactory", "ResponseObserver", "default_user_agent"]
@@ -89,6 +90,7 @@ class ClientFactory:
         connection_timeout: float | None = None,
         read_timeout: float | None = None,
         share_session: bool = True,
+        pacer: ArmPacer | None = None,
         transport_factory: Callable[[], AsyncHttpTransport] | None = None,
     ) -> None:
         self.target = target
@@ -111,6 +113,7 @@ class ClientFactory:
             if v is not None
         }
         self._share_session = share_session
+        self.pacer = pacer
         self._transport_factory = transport_factory
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[tuple[str, str], Any] = {}
@@ -170,6 +173,8 @@ class ClientFactory:
         per_retry: list[Any] = []
         if self.read_only:
             per_call, per_retry = read_only_policies()
+        if self.pacer is not None:
+            per_retry.append(PacingPolicy(self.pacer))
         per_retry.append(_ObserverPolicy(self._observers))
         kwargs: dict[str, Any] = {
             **self._client_kwargs,

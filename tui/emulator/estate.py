@@ -187,7 +187,7 @@ def load_estate(path: str | Path) -> Estate:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise EstateError(f"{p}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
-    return parse_estate(doc, source=str(p))
+    return parse_estate(doc, source=str(p), copy_docs=False)  # the parsed JSON is ours alone
 
 
 def _need(cond: bool, source: str, where: str, what: str) -> None:
@@ -195,8 +195,11 @@ def _need(cond: bool, source: str, where: str, what: str) -> None:
         raise EstateError(f"{source}: {where}: {what}")
 
 
-def parse_estate(doc: Any, source: str = "estate") -> Estate:
-    """Validate an estate document and build the in-memory model (the input is not modified)."""
+def parse_estate(doc: Any, source: str = "estate", *, copy_docs: bool = True) -> Estate:
+    """Validate an estate document and build the in-memory model.
+
+    The input is left untouched unless ``copy_docs`` is False (then its documents are adopted as they are).
+    """
     _need(isinstance(doc, dict), source, "top level", "must be a JSON object")
     fmt = doc.get("format")
     _need(fmt == FORMAT, source, "format", f'must be "{FORMAT}" (found {json.dumps(fmt)})')
@@ -313,8 +316,12 @@ def parse_estate(doc: Any, source: str = "estate") -> Estate:
             f'"type" must be {expected!r} (found {rtype!r})',
         )
         _need(estate.get(rid) is None, source, where, "appears twice")
-        body = {k: copy.deepcopy(v) for k, v in r.items() if k != "x-emulator"}
         emu = r.get("x-emulator")
+        if copy_docs:
+            body = {k: copy.deepcopy(v) for k, v in r.items() if k != "x-emulator"}
+        else:
+            body = r
+            body.pop("x-emulator", None)
         if emu is not None:
             _need(isinstance(emu, dict), source, f"{where}.x-emulator", "must be an object")
             estate.extras[rid.lower()] = copy.deepcopy(emu)

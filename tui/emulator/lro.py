@@ -29,6 +29,7 @@ class Operation:
     result: Callable[[], Any] | Any = None  # body of the final result (callable: computed when read)
     error: dict[str, Any] | None = None  # ARM error object when the operation fails
     properties: dict[str, Any] = field(default_factory=dict)
+    http_status: int = 400  # status of a failed operation's Location poll
 
     @property
     def done(self) -> bool:
@@ -119,7 +120,7 @@ def result_response(ctx: Ctx, op: Operation, *, done_status: int = 200) -> web.R
     if not op.done:
         return web.Response(status=202, headers={**RETRY_AFTER, "Location": str(ctx.request.url)})
     if op.error:
-        return json_response({"error": op.error}, status=int(op.properties.get("httpStatus", 400)))
+        return json_response({"error": op.error}, status=op.http_status)
     body = op.result_body()
     if body is None:
         return web.Response(status=204 if done_status == 200 else done_status)

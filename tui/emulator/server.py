@@ -24,6 +24,7 @@ from . import identity, lro
 from .estate import Estate, load_estate, parse_estate
 from .policy import ArmThrottle, FaultInjector, parse_faults
 from .routes import ROUTE_MODULES
+from .routes.vaults import ensure_default_policies
 from .routing import ArmError, Ctx, Router, json_response
 from .tls import make_tls
 from .tokens import TokenIssuer
@@ -67,6 +68,7 @@ class Emulator:
 
     def __init__(self, estate: Estate, config: EmulatorConfig | None = None) -> None:
         self.estate = estate
+        ensure_default_policies(estate)  # the service gives every vault its system default policies
         self.config = config or EmulatorConfig()
         self.config.validate()
         self.router = build_router()
