@@ -1,4 +1,4 @@
-"""Entry point: ``vmbackup-prep`` (the wizard) and ``vmbackup-prep emulator``."""
+"""Entry point: ``vmbackup-prep`` (the wizard), ``vmbackup-prep check`` and ``vmbackup-prep emulator``."""
 
 from __future__ import annotations
 
@@ -107,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "emulator":
         return run_emulator(argv[1:])
+    if argv and argv[0] == "check":
+        from tui.check import run_check
+
+        return run_check(argv[1:])
     if argv and argv[0] == "wizard":
         argv = argv[1:]
     return run_wizard(argv)

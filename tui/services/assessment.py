@@ -1,0 +1,77 @@
+"""Putting it together: every subscription, vault and VM of an inventory evaluated against the rules.
+
+A VM is assessed against a vault: the chosen one (``--vault`` / the wizard's choice) or, with none chosen,
+the vault it would naturally go to: the one that already protects it, else a vault in its region and
+subscription that still has room (the emptiest), else none (then the vault rules stay quiet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui.rules import RuleBook, evaluate_seed, unknown_reasons, verdict
+
+from .model import Finding, Inventory, VaultFacts, Verdict, VmFacts, same_id
+
+VAULT_VM_LIMIT = 1000
+
+
+@dataclass
+class VmAssessment:
+    vm: VmFacts
+    vault: VaultFacts | None
+    findings: list[Finding]
+    verdict: Verdict
+    unknown_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Assessment:
+    inventory: Inventory
+    rules_version: str
+    chosen_vault: VaultFacts | None
+    subscriptions: dict[str, list[Finding]]  # lower sub id -> findings
+    vaults: dict[str, list[Finding]]  # lower vault id -> findings
+    vms: list[VmAssessment]
+    seed: list[dict[str, object]]
+
+    def summary(self) -> dict[str, int]:
+        counts = {"vms": len(self.vms), "ready": 0, "warning": 0, "blocked": 0, "unknown": 0}
+        for a in self.vms:
+            counts[a.verdict] += 1
+        return counts
+
+    def all_findings(self) -> list[Finding]:
+        out = [f for fs in self.subscriptions.values() for f in fs]
+        out += [f for fs in self.vaults.values() for f in fs]
+        out += [f for a in self.vms for f in a.findings]
+        return out
+
+
+def natural_vault(vm: VmFacts, vaults: list[VaultFacts]) -> VaultFacts | None:
+    """The vault a VM would use when the user has not chosen one."""
+    if vm.protection.vault_id:
+        for v in vaults:
+            if same_id(v.id, vm.protection.vault_id):
+                return v
+    here = [
+        v
+        for v in vaults
+        if v.location.lower() == vm.location.lower()
+        and v.subscription_id.lower() == vm.subscription_id.lower()
+    ]
+    if not here:
+        return None
+    roomy = [v for v in here if v.protected_vms < VAULT_VM_LIMIT]
+    return min(roomy or here, key=lambda v: (v.protected_vms, v.name.lower()))
+
+
+def assess(inventory: Inventory, rules: RuleBook, *, vault: VaultFacts | None = None) -> Assessment:
+    subs = {s.id.lower(): rules.evaluate_subscription(s) for s in inventory.subscriptions}
+    vaults = {v.id.lower(): rules.evaluate_vault(v) for v in inventory.vaults}
+    assessed: list[VmAssessment] = []
+    for vm in inventory.vms:
+        target = vault if vault is not None else natural_vault(vm, inventory.vaults)
+        findings = rules.evaluate_vm(vm, inventory.subscription(vm.subscription_id), target, inventory.vaults)
+        assessed.append(VmAssessment(vm, target, findings, verdict(findings, vm), unknown_reasons(vm)))
+    return Assessment(inventory, rules.version, vault, subs, vaults, assessed, evaluate_seed(inventory.vms))

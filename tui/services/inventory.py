@@ -1,0 +1,388 @@
+"""Inventory: everything the rules need, read with subscription-wide list calls.
+
+Per subscription (subscriptions concurrently): Recovery Services registration, then in parallel the
+subscription-wide lists (VMs, VM power states, disks, scale sets, NICs, NSGs, virtual networks, route tables,
+vaults). Per VM only what no list gives: the instance view (agent, extensions, OS name), and only for VMs that
+are running (a stopped VM has no agent to report). Protection comes from the vaults' protected-item lists;
+backupStatus (a POST, charged to ARM's small write budget) is called only for VMs those lists cannot answer.
+Every request is paced by the factory's `ArmPacer`. A subscription that fails becomes facts with the
+reason; the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError
+
+from tui.azure import ClientFactory, explain
+
+from .facts import NetworkIndex, name_of, resource_group_of, vm_facts
+from .model import Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts
+
+RECOVERY_SERVICES = "Microsoft.RecoveryServices"
+VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
+IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as work completes (for a progress bar)."""
+
+
+class ScanError(Exception):
+    """Bad scan input (unknown subscription or VM): one clear message, nothing read."""
+
+
+def _nothing(stage: str, done: int, total: int) -> None:
+    pass
+
+
+@dataclass
+class _SubResult:
+    vms: list[VmFacts]
+    vaults: list[tuple[VaultFacts, list[dict[str, Any]] | None]]
+    vaults_complete: bool  # False when the vault list itself could not be read
+
+
+@dataclass
+class _Lists:
+    vms: list[dict[str, Any]]
+    status: dict[str, dict[str, Any]]
+    disks: dict[str, dict[str, Any]]
+    scale_sets: dict[str, dict[str, Any]]
+    network: NetworkIndex | None
+    vaults: list[dict[str, Any]]
+    vaults_complete: bool
+    problems: list[str]
+
+
+async def _collect(pager: Any) -> list[dict[str, Any]]:
+    return [item.as_dict() if hasattr(item, "as_dict") else dict(item) async for item in pager]
+
+
+def _short(exc: BaseException) -> str:
+    p = explain(exc)
+    return (f"{p.title}: {p.detail}" if p.detail else p.title).rstrip(". ")
+
+
+def resolve_subscriptions(
+    all_subs: Sequence[SubscriptionFacts], wanted: Sequence[str] | None
+) -> list[SubscriptionFacts]:
+    """Pick subscriptions by id or display name (case-insensitive); unknown ones raise ScanError."""
+    if not wanted:
+        return list(all_subs)
+    chosen: list[SubscriptionFacts] = []
+    for w in wanted:
+        key = w.strip().lower()
+        match = [s for s in all_subs if s.id.lower() == key or s.name.lower() == key]
+        if not match:
+            names = ", ".join(f"{s.name} ({s.id})" for s in all_subs) or "none"
+            raise ScanError(f"unknown subscription {w!r}; the signed-in identity sees: {names}")
+        if len(match) > 1:
+            raise ScanError(
+                f"subscription name {w!r} is ambiguous: use one of the ids {', '.join(m.id for m in match)}"
+            )
+        if match[0] not in chosen:
+            chosen.append(match[0])
+    return chosen
+
+
+class InventoryService:
+    def __init__(
+        self, factory: ClientFactory, *, concurrency: int = 16, progress: Progress | None = None
+    ) -> None:
+        self.factory = factory
+        self.concurrency = concurrency
+        self.progress = progress or _nothing
+        self._gate = asyncio.Semaphore(concurrency)
+
+    async def list_subscriptions(self) -> list[SubscriptionFacts]:
+        subs = [s async for s in self.factory.subscriptions().subscriptions.list()]
+        return [
+            SubscriptionFacts(
+                id=s.subscription_id, name=s.display_name or s.subscription_id, state=str(s.state)
+            )
+            for s in sorted(subs, key=lambda s: (s.display_name or "").lower())
+        ]
+
+    async def scan(
+        self, subscriptions: Sequence[str] | None = None, vms: Sequence[str] | None = None
+    ) -> Inventory:
+        """Read the chosen subscriptions (all when None); keep only ``vms`` (names or ids) when given."""
+        chosen = resolve_subscriptions(await self.list_subscriptions(), subscriptions)
+        wanted = {w.strip().lower() for w in vms or ()}
+        results = await asyncio.gather(*(self._scan_subscription(s, wanted) for s in chosen))
+        inventory = Inventory(subscriptions=chosen)
+        items: dict[str, list[dict[str, Any]] | None] = {}
+        incomplete: set[str] = set()
+        for sub, result in zip(chosen, results, strict=True):
+            inventory.vms.extend(result.vms)
+            if not result.vaults_complete:
+                incomplete.add(sub.id.lower())
+            for vault, vault_items in result.vaults:
+                inventory.vaults.append(vault)
+                items[vault.id.lower()] = vault_items
+                if vault_items is None:
+                    incomplete.add(sub.id.lower())
+        if vms:
+            _check_vm_selection(inventory.vms, vms)
+        await self._protection(inventory, items, incomplete)
+        inventory.vms.sort(key=lambda v: (v.subscription_id.lower(), v.location, v.name.lower()))
+        return inventory
+
+    # -- one subscription ------------------------------------------------------------------------------
+    async def _scan_subscription(self, sub: SubscriptionFacts, wanted: set[str]) -> _SubResult:
+        try:
+            provider = await self.factory.resources(sub.id).providers.get(RECOVERY_SERVICES)
+            sub.provider_state = provider.registration_state
+        except HttpResponseError as e:
+            sub.access = "forbidden" if e.status_code == 403 else "error"
+            sub.error = _short(e)
+            self.progress(f"{sub.name}: {sub.access}", 1, 1)
+            return _SubResult([], [], True)
+        lists = await self._lists(sub)
+        if lists is None:
+            return _SubResult([], [], True)
+        if wanted:  # before any per-VM call
+            lists.vms = [v for v in lists.vms if v["id"].lower() in wanted or v["name"].lower() in wanted]
+        running = [
+            v
+            for v in lists.vms
+            if _power_from_status(lists.status.get(v["id"].lower())) in (None, "running", "starting")
+        ]
+        views = await self._instance_views(sub, running)
+        facts: list[VmFacts] = []
+        for vm in lists.vms:
+            key = vm["id"].lower()
+            f = vm_facts(
+                vm,
+                instance_view=views.get(key, (None, None))[0],
+                status_only=lists.status.get(key),
+                disks_by_id=lists.disks,
+                scale_sets_by_id=lists.scale_sets,
+                network=lists.network,
+            )
+            err = views.get(key, (None, None))[1]
+            if err:
+                f.unreadable.append(f"instance view: {err}")
+            f.unreadable.extend(lists.problems)
+            facts.append(f)
+            sub.regions[f.location] = sub.regions.get(f.location, 0) + 1
+        return _SubResult(facts, await self._vaults(sub, lists.vaults), lists.vaults_complete)
+
+    async def _lists(self, sub: SubscriptionFacts) -> _Lists | None:
+        compute, network = self.factory.compute(sub.id), self.factory.network(sub.id)
+        registered = sub.provider_state == "Registered"
+
+        async def guarded(label: str, pager: Any) -> list[dict[str, Any]] | str:
+            try:
+                return await _collect(pager)
+            except HttpResponseError as e:
+                return f"{label}: {_short(e)}"
+
+        calls = {
+            "vms": guarded("virtual machines", compute.virtual_machines.list_all()),
+            "status": guarded("power states", compute.virtual_machines.list_all(status_only="true")),
+            "disks": guarded("disks", compute.disks.list()),
+            "scale_sets": guarded("scale sets", compute.virtual_machine_scale_sets.list_all()),
+            "nics": guarded("network interfaces", network.network_interfaces.list_all()),
+            "nsgs": guarded("network security groups", network.network_security_groups.list_all()),
+            "vnets": guarded("virtual networks", network.virtual_networks.list_all()),
+            "routes": guarded("route tables", network.route_tables.list_all()),
+        }
+        if registered:  # an unregistered namespace answers 409, and the SDK would then register it itself
+            calls["vaults"] = guarded(
+                "vaults", self.factory.recovery_services(sub.id).vaults.list_by_subscription_id()
+            )
+        got = dict(zip(calls, await asyncio.gather(*calls.values()), strict=True))
+        self.progress(f"{sub.name}: listed resources", 1, 1)
+        if isinstance(got["vms"], str):
+            sub.access, sub.error = "error", got["vms"]
+            return None
+        problems = [
+            v
+            for k, v in got.items()
+            if isinstance(v, str) and k not in ("vaults", "nics", "nsgs", "vnets", "routes")
+        ]
+        net_ok = all(not isinstance(got[k], str) for k in ("nics", "nsgs", "vnets", "routes"))
+        if not net_ok:
+            sub.error = "; ".join(
+                v for k, v in got.items() if isinstance(v, str) and k in ("nics", "nsgs", "vnets", "routes")
+            )
+        if isinstance(got.get("vaults"), str):
+            sub.error = got["vaults"]
+
+        def by_id(key: str) -> dict[str, dict[str, Any]]:
+            val = got.get(key)
+            return {} if isinstance(val, str) or val is None else {d["id"].lower(): d for d in val}
+
+        return _Lists(
+            vms=got["vms"],
+            status=by_id("status"),
+            disks=by_id("disks"),
+            scale_sets=by_id("scale_sets"),
+            network=NetworkIndex.build(got["nics"], got["nsgs"], got["vnets"], got["routes"])
+            if net_ok
+            else None,  # type: ignore[arg-type]
+            vaults=[] if isinstance(got.get("vaults"), str) else got.get("vaults") or [],  # type: ignore[arg-type]
+            vaults_complete=not isinstance(got.get("vaults"), str),
+            problems=problems,
+        )
+
+    async def _instance_views(
+        self, sub: SubscriptionFacts, vms: list[dict[str, Any]]
+    ) -> dict[str, tuple[dict[str, Any] | None, str | None]]:
+        compute = self.factory.compute(sub.id)
+        out: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+        done = 0
+
+        async def one(vm: dict[str, Any]) -> None:
+            nonlocal done
+            async with self._gate:
+                try:
+                    iv = await compute.virtual_machines.instance_view(resource_group_of(vm["id"]), vm["name"])
+                    out[vm["id"].lower()] = (iv.as_dict(), None)
+                except HttpResponseError as e:
+                    out[vm["id"].lower()] = (None, _short(e))
+            done += 1
+            self.progress(f"{sub.name}: VM agents", done, len(vms))
+
+        await asyncio.gather(*(one(vm) for vm in vms))
+        return out
+
+    async def _vaults(
+        self, sub: SubscriptionFacts, docs: list[dict[str, Any]]
+    ) -> list[tuple[VaultFacts, list[dict[str, Any]] | None]]:
+        """Vault facts with their protected VM items (None when the list could not be read)."""
+        backup = self.factory.backup(sub.id)
+
+        async def one(doc: dict[str, Any]) -> tuple[VaultFacts, list[dict[str, Any]] | None]:
+            props = doc.get("properties") or {}
+            red = props.get("redundancySettings") or {}
+            vault = VaultFacts(
+                id=doc["id"],
+                name=doc["name"],
+                subscription_id=sub.id,
+                resource_group=resource_group_of(doc["id"]),
+                location=doc.get("location", ""),
+                redundancy=red.get("standardTierStorageRedundancy"),
+                cross_region_restore=red.get("crossRegionRestore") == "Enabled",
+            )
+            rg = vault.resource_group
+            items: list[dict[str, Any]] | None = None
+            async with self._gate:
+                try:
+                    items = await _collect(
+                        backup.backup_protected_items.list(vault.name, rg, filter=VM_FILTER)
+                    )
+                    for item in items:
+                        src = (item.get("properties") or {}).get("sourceResourceId")
+                        if src:
+                            vault.protected_vm_ids.add(src.lower())
+                    vault.protected_vms = len(vault.protected_vm_ids)
+                except HttpResponseError as e:
+                    sub.error = f"vault {vault.name}: {_short(e)}"
+            async with self._gate:
+                try:
+                    cfg = await backup.backup_resource_storage_configs_non_crr.get(vault.name, rg)
+                    cprops = cfg.as_dict().get("properties") or {}
+                    vault.redundancy = cprops.get("storageType") or vault.redundancy
+                    vault.redundancy_locked = cprops.get("storageTypeState") == "Locked"
+                except HttpResponseError:
+                    vault.redundancy_locked = vault.protected_vms > 0 if items is not None else None
+            return vault, items
+
+        return list(await asyncio.gather(*(one(d) for d in docs)))
+
+    # -- protection ------------------------------------------------------------------------------------
+    async def _protection(
+        self,
+        inventory: Inventory,
+        items_by_vault: dict[str, list[dict[str, Any]] | None],
+        incomplete_subs: set[str],
+    ) -> None:
+        """Protection from the vaults' item lists; backupStatus only for VMs those lists cannot answer
+        (a subscription whose vault list or a vault's item list could not be read)."""
+        by_vm: dict[str, tuple[VaultFacts, dict[str, Any]]] = {}
+        for vault in inventory.vaults:
+            for item in items_by_vault.get(vault.id.lower()) or ():
+                src = ((item.get("properties") or {}).get("sourceResourceId") or "").lower()
+                if src:
+                    by_vm[src] = (vault, item)
+        ask: list[VmFacts] = []
+        for vm in inventory.vms:
+            hit = by_vm.get(vm.id.lower())
+            sub = inventory.subscription(vm.subscription_id)
+            if hit is not None:
+                vault, item = hit
+                iprops = item.get("properties") or {}
+                state = iprops.get("protectionState") or "Protected"
+                status = {"ProtectionError": "ProtectionFailed", "IRPending": "Protected"}.get(state, state)
+                vm.protection = ProtectionFacts(
+                    status=status,
+                    vault_id=vault.id,
+                    policy_name=iprops.get("policyName"),
+                    error_code=_health_code(iprops),
+                    source="vault-items",
+                )
+            elif sub is not None and sub.provider_state != "Registered":
+                # No vault can exist in a subscription without the provider, and asking would register it.
+                vm.protection = ProtectionFacts(status="NotProtected", source="provider-not-registered")
+            elif vm.subscription_id.lower() in incomplete_subs:
+                ask.append(vm)
+            else:
+                vm.protection = ProtectionFacts(status="NotProtected", source="vault-items")
+        done = 0
+
+        async def status(vm: VmFacts) -> None:
+            nonlocal done
+            async with self._gate:
+                try:
+                    r = await self.factory.backup(vm.subscription_id).backup_status.get(
+                        vm.location, {"resourceId": vm.id, "resourceType": "VM"}
+                    )
+                    vm.protection = ProtectionFacts(
+                        status=r.protection_status,
+                        vault_id=r.vault_id,
+                        policy_name=r.policy_name,
+                        error_code=r.error_code if r.error_code not in (None, "Success") else None,
+                        source="backupStatus",
+                    )
+                except HttpResponseError as e:
+                    vm.unreadable.append(f"backup status: {_short(e)}")
+            done += 1
+            self.progress("backup status", done, len(ask))
+
+        await asyncio.gather(*(status(vm) for vm in ask))
+
+
+def _health_code(props: dict[str, Any]) -> str | None:
+    for detail in props.get("healthDetails") or ():
+        if detail.get("title"):
+            return str(detail["title"])
+    return None
+
+
+def _power_from_status(doc: dict[str, Any] | None) -> str | None:
+    if doc is None:
+        return None
+    from .facts import power_state
+
+    return power_state(((doc.get("properties") or {}).get("instanceView") or {}).get("statuses"))
+
+
+def _check_vm_selection(vms: list[VmFacts], wanted: Sequence[str]) -> None:
+    for w in wanted:
+        key = w.strip().lower()
+        match = [v for v in vms if v.id.lower() == key or v.name.lower() == key]
+        if not match:
+            raise ScanError(f"unknown VM {w!r}: no VM with that name or id in the scanned subscriptions")
+        if len(match) > 1:
+            raise ScanError(
+                f"VM name {w!r} is ambiguous: use one of the ids {', '.join(m.id for m in match)}"
+            )
+
+
+__all__ = ["InventoryService", "ScanError", "name_of", "resolve_subscriptions"]

@@ -1,0 +1,185 @@
+"""What the readiness engine knows about subscriptions, vaults and VMs: plain data, no SDK types.
+
+The inventory service fills these from ARM; the rules read them; reports serialise them. Every field that
+could not be read stays ``None`` (never a guess), so a rule that needs it yields an ``unknown`` verdict
+instead of a false "ready".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["blocker", "warning", "info"]
+Verdict = Literal["ready", "warning", "blocked", "unknown"]
+
+
+def same_id(a: str | None, b: str | None) -> bool:
+    """ARM ids compare case-insensitively (``/Vaults/`` and ``/vaults/`` are the same vault)."""
+    return a is not None and b is not None and a.lower().rstrip("/") == b.lower().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    title: str
+    detail: str
+    remedy: str
+    source: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "title": self.title,
+            "detail": self.detail,
+            "remedy": self.remedy,
+            "source": self.source,
+        }
+
+
+@dataclass
+class DiskFacts:
+    name: str
+    is_os: bool
+    lun: int | None = None  # None for the OS disk
+    id: str | None = None  # managed disk id; None for unmanaged (VHD) disks
+    managed: bool = True
+    size_gb: int | None = None
+    sku: str | None = None  # Standard_LRS, Premium_LRS, PremiumV2_LRS, UltraSSD_LRS, ...
+    max_shares: int | None = None
+    write_accelerator: bool = False
+    ephemeral: bool = False  # OS disk with diffDiskSettings (ephemeral)
+    ade_encrypted: bool = False  # Azure Disk Encryption (encryptionSettingsCollection enabled)
+
+
+@dataclass
+class ExtensionFacts:
+    name: str
+    type: str  # e.g. Microsoft.Azure.RecoveryServices.VMSnapshot
+    state: str | None  # succeeded | failed | transitioning | ...; None when no status is reported
+    message: str | None = None
+
+
+@dataclass
+class AgentFacts:
+    provision_vm_agent: bool | None = None  # osProfile.*Configuration.provisionVMAgent
+    status: str | None = None  # displayStatus: "Ready", "Not Ready"; None = the VM reports no agent
+    version: str | None = None  # vmAgentVersion ("Unknown" when the agent is unresponsive)
+    message: str | None = None
+    backup_extension: ExtensionFacts | None = None  # VMSnapshot / VMSnapshotLinux, if installed
+    extensions: list[ExtensionFacts] = field(default_factory=list)  # every extension with its status
+
+
+@dataclass
+class NetworkFacts:
+    """Static network assessment of a VM (from NIC, subnet NSGs and route tables)."""
+
+    nic_ids: list[str] = field(default_factory=list)
+    subnet_ids: list[str] = field(default_factory=list)
+    nsg_ids: list[str] = field(default_factory=list)
+    route_table_ids: list[str] = field(default_factory=list)
+    outbound_internet_443: bool | None = None  # None: could not be evaluated
+    outbound_storage_443: bool | None = None
+    blocking_rules: list[str] = field(default_factory=list)  # "nsg-x/deny-internet (priority 4000)"
+    forced_tunnel: str | None = None  # "rt-erp/default-via-fw: 0.0.0.0/0 -> VirtualAppliance 10.10.0.4"
+    nic_count: int | None = None  # NICs attached to the VM; None: unknown (len(nic_ids) may be partial)
+    public_ip_count: int | None = None  # public IPs on the VM's NIC ip configurations
+    load_balanced: bool | None = None  # a NIC ip configuration is in a load balancer backend pool
+
+
+@dataclass
+class GuestProbe:
+    """What the in-guest probe (Run Command) found; only with explicit consent."""
+
+    wireserver_80: bool | None = None
+    wireserver_32526: bool | None = None
+    dhcp: bool | None = None
+    extensions_enabled: bool | None = None  # Linux only (waagent.conf Extensions.Enable)
+    proxy: str | None = None
+    error: str | None = None  # why the probe could not run or its output could not be read
+
+
+@dataclass
+class ProtectionFacts:
+    status: str | None = None  # NotProtected | Protected | Protecting | ProtectionFailed | None (unknown)
+    vault_id: str | None = None
+    policy_name: str | None = None
+    error_code: str | None = None
+    source: str | None = None  # "vault-items" or "backupStatus": where the answer came from
+
+
+@dataclass
+class VmFacts:
+    id: str
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    vm_size: str | None = None
+    provisioning_state: str | None = None
+    power_state: str | None = (
+        None  # running | stopped | deallocated | starting | stopping | deallocating | None
+    )
+    os_type: str | None = None  # Windows | Linux
+    os_name: str | None = None  # instanceView.osName
+    os_version: str | None = None  # instanceView.osVersion
+    image_publisher: str | None = None
+    image_offer: str | None = None
+    image_sku: str | None = None
+    security_type: str | None = None  # TrustedLaunch | ConfidentialVM | None
+    priority: str | None = None  # Regular | Spot | Low
+    scale_set_id: str | None = None
+    scale_set_mode: str | None = None  # Uniform | Flexible | None
+    agent: AgentFacts = field(default_factory=AgentFacts)
+    disks: list[DiskFacts] = field(default_factory=list)
+    network: NetworkFacts | None = None
+    protection: ProtectionFacts = field(default_factory=ProtectionFacts)
+    guest: GuestProbe | None = None
+    unreadable: list[str] = field(default_factory=list)  # what could not be read ("instance view: 404 ...")
+
+    @property
+    def data_disks(self) -> list[DiskFacts]:
+        return [d for d in self.disks if not d.is_os]
+
+
+@dataclass
+class SubscriptionFacts:
+    id: str
+    name: str
+    state: str  # Enabled | Warned | PastDue | Disabled | Deleted
+    access: str = "ok"  # ok | forbidden | error
+    provider_state: str | None = None  # Microsoft.RecoveryServices registration state
+    error: str | None = None  # what went wrong when access is forbidden or error
+    regions: dict[str, int] = field(default_factory=dict)  # region -> VM count
+
+
+@dataclass
+class VaultFacts:
+    id: str
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    redundancy: str | None = None  # LocallyRedundant | GeoRedundant | ZoneRedundant
+    cross_region_restore: bool = False
+    redundancy_locked: bool | None = None  # None: unknown
+    protected_vms: int = 0
+    protected_vm_ids: set[str] = field(default_factory=set)  # lower-cased source VM ids
+
+    def protects(self, vm_id: str) -> bool:
+        return vm_id.lower() in self.protected_vm_ids
+
+
+@dataclass
+class Inventory:
+    subscriptions: list[SubscriptionFacts] = field(default_factory=list)
+    vaults: list[VaultFacts] = field(default_factory=list)
+    vms: list[VmFacts] = field(default_factory=list)
+
+    def subscription(self, sub_id: str) -> SubscriptionFacts | None:
+        return next((s for s in self.subscriptions if s.id.lower() == sub_id.lower()), None)
+
+    def vault(self, vault_id: str) -> VaultFacts | None:
+        return next((v for v in self.vaults if same_id(v.id, vault_id)), None)
