@@ -1,51 +1,60 @@
-"""Subscriptions the signed-in identity can see, with access and Recovery Services registration."""
+"""The subscription overview the wizard starts from: state, access, provider registration, VMs per region."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections import Counter
 
 from azure.core.exceptions import HttpResponseError
 
-from tui.azure import ClientFactory
+from tui.azure import ClientFactory, explain
+
+from .model import SubscriptionFacts
 
 RECOVERY_SERVICES = "Microsoft.RecoveryServices"
 
 
-@dataclass(frozen=True)
-class SubscriptionInfo:
-    id: str
-    name: str
-    state: str
-    access: str  # ok | forbidden | error
-    provider_state: str | None  # Microsoft.RecoveryServices registration; None when unreadable
-    problem: str | None = None
-
-    @property
-    def usable(self) -> bool:
-        return self.state == "Enabled" and self.access == "ok"
-
-
-async def _probe(factory: ClientFactory, sub_id: str) -> tuple[str, str | None, str | None]:
+async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> SubscriptionFacts:
+    """Fill access, Recovery Services registration and VM counts per region (two cheap reads)."""
     try:
-        provider = await factory.resources(sub_id).providers.get(RECOVERY_SERVICES)
+        provider = await factory.resources(sub.id).providers.get(RECOVERY_SERVICES)
+        sub.provider_state = provider.registration_state
+        regions: Counter[str] = Counter()
+        async for vm in factory.compute(sub.id).virtual_machines.list_all(status_only="true"):
+            regions[(vm.location or "").lower()] += 1
+        sub.regions = dict(sorted(regions.items()))
+        sub.access = "ok"
     except HttpResponseError as e:
-        code = e.error.code if e.error else None
-        if e.status_code == 403:
-            return "forbidden", None, "You have no read access to this subscription (AuthorizationFailed)."
-        return "error", None, f"{code or e.status_code}: {e.message.splitlines()[0] if e.message else ''}"
-    return "ok", provider.registration_state, None
+        sub.access = "forbidden" if e.status_code == 403 else "error"
+        p = explain(e)
+        sub.error = f"{p.title}: {p.detail}".rstrip(". ")
+    return sub
 
 
-async def list_subscriptions(factory: ClientFactory, concurrency: int = 8) -> list[SubscriptionInfo]:
-    """All subscriptions, each probed (bounded concurrency) for access and provider registration."""
+async def subscription_overview(factory: ClientFactory, concurrency: int = 8) -> list[SubscriptionFacts]:
     subs = [s async for s in factory.subscriptions().subscriptions.list()]
+    facts = [
+        SubscriptionFacts(id=s.subscription_id, name=s.display_name or s.subscription_id, state=str(s.state))
+        for s in subs
+    ]
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(s) -> SubscriptionInfo:  # type: ignore[no-untyped-def]
+    async def one(sub: SubscriptionFacts) -> SubscriptionFacts:
         async with gate:
-            access, provider, problem = await _probe(factory, s.subscription_id)
-        return SubscriptionInfo(s.subscription_id, s.display_name, str(s.state), access, provider, problem)
+            return await probe_subscription(factory, sub)
 
-    result = await asyncio.gather(*(one(s) for s in subs))
+    result = await asyncio.gather(*(one(s) for s in facts))
     return sorted(result, key=lambda s: s.name.lower())
+
+
+def unusable_reason(sub: SubscriptionFacts) -> str | None:
+    """Why a subscription cannot be chosen (None when it can)."""
+    if sub.access == "forbidden":
+        return (
+            "you cannot read this subscription (no role assignment); ask for Reader, then Backup Contributor"
+        )
+    if sub.access == "error":
+        return f"it could not be read: {sub.error}"
+    if sub.state != "Enabled":
+        return f"it is {sub.state}: only an Enabled subscription accepts the vault and protection changes"
+    return None

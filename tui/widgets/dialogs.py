@@ -1,0 +1,95 @@
+"""Modal dialogs: confirm a plan, show an error with its remedy (and retry), show a device code."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from tui.azure import Problem
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """States exactly what will happen; returns True only on an explicit confirmation."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str, *, confirm: str = "Confirm", danger: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.body, self.confirm_label, self.danger = title, body, confirm, danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.body)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()  # the safe choice has the focus
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ErrorDialog(ModalScreen[str]):
+    """What went wrong and what to do; returns "retry" or "close"."""
+
+    BINDINGS: ClassVar = [Binding("escape", "close", "Close"), Binding("r", "retry", "Retry")]
+
+    def __init__(self, problem: Problem, *, can_retry: bool = True) -> None:
+        super().__init__()
+        self.problem, self.can_retry = problem, can_retry
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog error-dialog"):
+            yield Static(self.problem.title, classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.problem.detail)
+                yield Static(f"What to do: {self.problem.remedy}", classes="remedy")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close", id="close")
+                if self.can_retry:
+                    yield Button("Retry", id="retry", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#retry" if self.can_retry else "#close", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "close")
+
+    def action_close(self) -> None:
+        self.dismiss("close")
+
+    def action_retry(self) -> None:
+        if self.can_retry:
+            self.dismiss("retry")
+
+
+class DeviceCodeDialog(ModalScreen[None]):
+    """Shows the device-code URL and code while azure-identity waits for the sign-in to finish."""
+
+    BINDINGS: ClassVar = [Binding("escape", "close", "Hide")]
+
+    def __init__(self, url: str, code: str) -> None:
+        super().__init__()
+        self.url, self.code = url, code
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Sign in with a device code", classes="dialog-title")
+            yield Static(f"Open {self.url} in a browser and enter the code:")
+            yield Static(self.code, classes="device-code")
+            yield Static("This dialog closes by itself once you have signed in.", classes="muted")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

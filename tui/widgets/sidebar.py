@@ -1,0 +1,26 @@
+"""The step sidebar: where the user is, what is done, what is not reachable yet."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+
+class StepSidebar(OptionList):
+    """One option per step: ✓ done, ▶ current, · to do; unreachable steps are disabled."""
+
+    def show(self, steps: list[tuple[str, str]], current: str, done: set[str], reachable: set[str]) -> None:
+        highlighted = self.highlighted
+        self.clear_options()
+        for n, (step_id, title) in enumerate(steps, 1):
+            mark, style = (
+                ("▶", "bold") if step_id == current else (("✓", "green") if step_id in done else ("·", "dim"))
+            )
+            label = Text.assemble(
+                (f" {mark} ", style), (f"{n}. {title}", "bold" if step_id == current else "")
+            )
+            self.add_option(
+                Option(label, id=step_id, disabled=step_id not in reachable and step_id != current)
+            )
+        self.highlighted = highlighted if highlighted is not None else 0

@@ -1,0 +1,58 @@
+"""The wizard's connection to Azure for one run: credential, client factory, pacer and services.
+
+No Textual imports: the app owns one Workspace and calls it from workers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.azure import ArmPacer, ClientFactory, DeviceCodePrompt, describe_identity
+from tui.connect import Connection
+from tui.services.inventory import InventoryService, Progress
+from tui.services.model import Inventory
+
+
+class Workspace:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.credential: Any = None
+        self.factory: ClientFactory | None = None
+        self.pacer = ArmPacer()
+
+    def open(
+        self, device_code_prompt: DeviceCodePrompt | None = None, auth: str | None = None
+    ) -> ClientFactory:
+        """(Re)build credential and clients; call from the event loop (device code needs it)."""
+        if auth:
+            self.connection.auth = auth
+        kwargs = {"device_code_prompt": device_code_prompt} if self.connection.auth == "device-code" else {}
+        self.credential = self.connection.credential(**kwargs)
+        self.factory = self.connection.factory(self.credential, pacer=self.pacer)
+        return self.factory
+
+    async def close(self) -> None:
+        if self.factory is not None:
+            await self.factory.close()
+            self.factory = None
+        if self.credential is not None:
+            await self.credential.close()
+            self.credential = None
+
+    async def identity(self) -> dict[str, Any]:
+        """Sign in (gets a token) and say who we are: tenant, object id, user or app (never the token)."""
+        token = await self.credential.get_token(*self.connection.target.credential_scopes)
+        return describe_identity(token.token)
+
+    def inventory(self, progress: Progress | None = None) -> InventoryService:
+        assert self.factory is not None
+        return InventoryService(self.factory, progress=progress)
+
+    def vaults(self) -> Any:
+        from tui.services.vaults import VaultService
+
+        assert self.factory is not None
+        return VaultService(self.factory)
+
+    async def scan(self, subscription_id: str, progress: Progress | None = None) -> Inventory:
+        return await self.inventory(progress).scan([subscription_id])
