@@ -26,7 +26,7 @@ class SubscriptionStep(StepPane):
     def body(self) -> ComposeResult:
         yield Input(placeholder="filter by name or id", id="sub-filter")
         table: DataTable[Text | str] = DataTable(id="sub-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Subscription", "Id", "State", "Access", "Recovery Services", "VMs")
+        table.add_columns("Subscription", "State", "Access", "Recovery Services", "VMs", "Id")
         yield table
         yield Static("", id="sub-status")
         yield ProgressBar(id="sub-progress", show_eta=False)
@@ -74,11 +74,11 @@ class SubscriptionStep(StepPane):
             prov = s.provider_state or "-"
             table.add_row(
                 Text(("● " if chosen else "  ") + s.name, style=style),
-                Text(s.id, style="dim"),
                 Text(s.state, style="green" if s.state == "Enabled" else "red"),
                 Text(s.access, style="green" if s.access == "ok" else "red"),
                 Text(prov, style="green" if prov == "Registered" else "yellow"),
                 str(sum(s.regions.values())) if s.access == "ok" else "-",
+                Text(s.id, style="dim"),
                 key=s.id,
             )
 

@@ -255,9 +255,9 @@ async def test_metadata_openid_and_service_principal_token_flow(make_emulator):
 
     ctx = ssl.create_default_context(cafile=emu.info["ca_bundle"])
     async with aiohttp.ClientSession() as s:
-        async with s.get(f"{base}metadata/endpoints?api-version=2022-09-01", ssl=ctx) as r:
+        async with s.get(f"{base}/metadata/endpoints?api-version=2022-09-01", ssl=ctx) as r:  # az sends "//"
             clouds = await r.json()
-        assert clouds[0]["resourceManager"] == base and clouds[0]["authentication"]["loginEndpoint"] == base
+        assert clouds["resourceManager"] == base and clouds["authentication"]["loginEndpoint"] == base
         async with s.get(f"{base}{TENANT}/v2.0/.well-known/openid-configuration", ssl=ctx) as r:
             oidc = await r.json()
         async with s.post(

@@ -53,7 +53,8 @@ def msi_app(emulator: Emulator) -> web.Application:
 
 
 def cloud_metadata(base: str, api_version: str) -> Any:
-    """``GET /metadata/endpoints``: a single cloud (2019-05-01 shape) or a list of clouds (2022-09-01+)."""
+    """``GET /metadata/endpoints``: one cloud, as a single-cloud ARM (Azure Stack Hub) answers it for every
+    api-version. The Azure CLI's ``az cloud register --endpoint-resource-manager`` expects exactly this."""
     cloud = {
         "name": "VmbackupPrepEmulator",
         "resourceManager": base,
@@ -86,11 +87,8 @@ def cloud_metadata(base: str, api_version: str) -> Any:
             "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
         },
     }
-    if api_version >= "2022-09-01":
-        return [cloud]
-    legacy = {k: v for k, v in cloud.items() if k not in ("portal", "gallery")}
-    legacy.update({"portalEndpoint": base, "galleryEndpoint": base, "graphEndpoint": base})
-    return legacy
+    cloud.update({"portalEndpoint": base, "galleryEndpoint": base, "graphEndpoint": base})
+    return cloud
 
 
 async def handle_identity(emulator: Emulator, request: web.Request) -> web.Response | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from aiohttp import web
+from yarl import URL
 
 from . import identity, lro
 from .estate import Estate, load_estate, parse_estate
@@ -158,6 +160,9 @@ class Emulator:
                 self._log.write(json.dumps(entry, separators=(",", ":")) + "\n")
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path_part, sep, query = request.raw_path.partition("?")
+        if "//" in path_part:  # clients joining "https://host/" + "/path" send "//path"; ARM tolerates it
+            request = request.clone(rel_url=URL(re.sub("/{2,}", "/", path_part) + sep + query, encoded=True))
         if self.config.latency_ms:
             await asyncio.sleep(self.config.latency_ms / 1000)
         ident = await identity.handle_identity(self, request)

@@ -287,6 +287,24 @@ def register(router: Router) -> None:
         await _change_storage(ctx)
         return web.Response(status=204)  # the SDK accepts only 204 here
 
+    # vault config (soft delete and security settings; read by `az backup vault backup-properties show`) -----
+    @router.route("GET", vault_path + "/backupconfig/vaultconfig")
+    async def get_vault_config(ctx: Ctx) -> web.Response:
+        vault = get_vault(ctx)
+        return json_response(
+            {
+                "id": f"{vault['id']}/backupconfig/vaultconfig",
+                "name": "vaultconfig",
+                "type": "Microsoft.RecoveryServices/vaults/backupconfig",
+                "properties": {
+                    "enhancedSecurityState": "Enabled",
+                    "softDeleteFeatureState": "Enabled",
+                    "softDeleteRetentionPeriodInDays": 14,
+                    "isSoftDeleteFeatureStateEditable": True,
+                },
+            }
+        )
+
     # policies ------------------------------------------------------------------------------------------------
     @router.route("GET", vault_path + "/backupPolicies")
     async def list_policies(ctx: Ctx) -> web.Response:

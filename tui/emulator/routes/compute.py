@@ -109,6 +109,12 @@ def plain_vm(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "properties": {k: v for k, v in props.items() if k != "instanceView"}}
 
 
+def listed_vm(doc: dict[str, Any]) -> dict[str, Any]:
+    """A VM as list calls return it: no instance view and no child ``resources`` (extensions)."""
+    vm = plain_vm(doc)
+    return {k: v for k, v in vm.items() if k != "resources"} if "resources" in vm else vm
+
+
 def instance_view_of(doc: dict[str, Any]) -> dict[str, Any]:
     """The stored instance view, or one synthesized from provisioningState with the VM running."""
     props = doc.get("properties") or {}
@@ -282,7 +288,7 @@ def register(router: Router) -> None:
                 )
         if (ctx.query.get("statusonly") or "").lower() == "true":
             return ctx.page(_Mapped(docs, status_only_vm))  # type: ignore[arg-type]
-        return ctx.page(_Mapped(docs, expanded_vm if expand else plain_vm))  # type: ignore[arg-type]
+        return ctx.page(_Mapped(docs, expanded_vm if expand else listed_vm))  # type: ignore[arg-type]
 
     # -- virtual machines --------------------------------------------------------------------------
     @router.route("GET", sub_root + "/virtualMachines")
