@@ -11,6 +11,7 @@ from tui.azure import ArmPacer, ClientFactory, DeviceCodePrompt, describe_identi
 from tui.connect import Connection
 from tui.services.inventory import InventoryService, Progress
 from tui.services.model import Inventory
+from tui.services.vaults import VaultService
 
 
 class Workspace:
@@ -48,9 +49,7 @@ class Workspace:
         assert self.factory is not None
         return InventoryService(self.factory, progress=progress)
 
-    def vaults(self) -> Any:
-        from tui.services.vaults import VaultService
-
+    def vaults(self) -> VaultService:
         assert self.factory is not None
         return VaultService(self.factory)
 
