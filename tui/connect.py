@@ -55,12 +55,15 @@ class Connection:
     read_only: bool
     emulator: Any = None  # tui.emulator.EmulatorThread, kept only to stop it
     env: dict[str, str] = field(default_factory=dict)
+    client_options: dict[str, Any] = field(default_factory=dict)  # e.g. retry settings for every client
 
     def credential(self, **kwargs: Any) -> AsyncTokenCredential:
         return make_credential(self.auth, self.target, tenant_id=self.tenant, **kwargs)
 
     def factory(self, credential: AsyncTokenCredential, **kwargs: Any) -> ClientFactory:
-        return ClientFactory(self.target, credential, read_only=self.read_only, **kwargs)
+        return ClientFactory(
+            self.target, credential, read_only=self.read_only, **{**self.client_options, **kwargs}
+        )
 
     @property
     def label(self) -> str:
