@@ -34,6 +34,10 @@ ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
 
 _C = TypeVar("_C")
 
+# azure-core gives up after 3 retries on 429/5xx. A readiness scan of a large estate meets throttling and
+# transient errors often enough that a few more (each waits the service's Retry-After) beat an "unknown" VM.
+DEFAULT_RETRY_STATUS = 6
+
 
 def default_user_agent() -> str:
     """``vmbackup-prep/<version>``."""
@@ -84,6 +88,7 @@ class ClientFactory:
         read_only: bool = False,
         user_agent: str | None = None,
         retry_total: int | None = None,
+        retry_status: int | None = DEFAULT_RETRY_STATUS,
         retry_backoff_factor: float | None = None,
         retry_backoff_max: float | None = None,
         polling_interval: float | None = None,
@@ -101,6 +106,7 @@ class ClientFactory:
             k: v
             for k, v in {
                 "retry_total": retry_total,
+                "retry_status": retry_status,
                 "retry_backoff_factor": retry_backoff_factor,
                 "retry_backoff_max": retry_backoff_max,
                 "polling_interval": polling_interval,

@@ -90,17 +90,17 @@ class ArmPacer:
         scope = scope_of(url)
         level = "tenant" if scope == "tenant" else "subscription"
         remaining = headers.get(f"x-ms-ratelimit-remaining-{level}-{cls}")
+        if remaining is None:
+            # A 429 without the header is a resource provider's own limit (or a fault), not ARM's bucket:
+            # the SDK honours its Retry-After; emptying our bucket would stall the whole scan.
+            return
+        try:
+            value = float(remaining)
+        except ValueError:
+            return
         bucket = self._bucket(scope, cls)
-        if status == 429:
-            bucket.refill(time.monotonic())
-            bucket.tokens = 0.0
-        elif remaining is not None:
-            try:
-                value = float(remaining)
-            except ValueError:
-                return
-            bucket.refill(time.monotonic())
-            bucket.tokens = min(bucket.tokens, value)
+        bucket.refill(time.monotonic())
+        bucket.tokens = min(bucket.tokens, value)
 
     def stats(self) -> dict[str, Any]:
         return {"requests": self.requests, "waits": self.waits, "waited_s": round(self.waited_s, 2)}

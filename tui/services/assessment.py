@@ -2,7 +2,8 @@
 
 A VM is assessed against a vault: the chosen one (``--vault`` / the wizard's choice) or, with none chosen,
 the vault it would naturally go to: the one that already protects it, else a vault in its region and
-subscription that still has room (the emptiest), else none (then the vault rules stay quiet).
+subscription that still has room (the emptiest), else none (then the vault rules stay quiet: a full vault is
+not where a new VM would go, so ``vault-vm-limit`` fires only for a vault the user chose).
 """
 
 from __future__ import annotations
@@ -60,10 +61,10 @@ def natural_vault(vm: VmFacts, vaults: list[VaultFacts]) -> VaultFacts | None:
         if v.location.lower() == vm.location.lower()
         and v.subscription_id.lower() == vm.subscription_id.lower()
     ]
-    if not here:
-        return None
     roomy = [v for v in here if v.protected_vms < VAULT_VM_LIMIT]
-    return min(roomy or here, key=lambda v: (v.protected_vms, v.name.lower()))
+    if not roomy:  # a full vault is no natural home: the VM would go to a new vault
+        return None
+    return min(roomy, key=lambda v: (v.protected_vms, v.name.lower()))
 
 
 def assess(inventory: Inventory, rules: RuleBook, *, vault: VaultFacts | None = None) -> Assessment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import Any
 
 from .assessment import Assessment, VmAssessment
@@ -96,8 +97,8 @@ def to_markdown(
         lines += [f"Assessed against vault **{v.name}** ({v.location}).", ""]
     else:
         lines += [
-            "Each VM is assessed against the vault that protects it, or the emptiest vault of its "
-            "subscription in its region.",
+            "Each VM is assessed against the vault that protects it, or else the emptiest vault of its "
+            "subscription in its region that still has room (none when there is no such vault).",
             "",
         ]
     lines += ["## Subscriptions", "", "| Subscription | State | Access | Findings |", "|---|---|---|---|"]
@@ -164,33 +165,56 @@ def to_markdown(
     return "\n".join(lines) + "\n"
 
 
-def to_table(assessment: Assessment) -> str:
-    """Compact, for a terminal: one line per VM, then the totals."""
-    rows = [("VM", "REGION", "POWER", "AGENT", "PROTECTION", "VERDICT", "FINDINGS")]
-    for a in assessment.vms:
-        vm = a.vm
-        notable = [f.rule for f in a.findings if f.severity == "blocker"]
-        notable += [f.rule for f in a.findings if f.severity == "warning"]
-        rest = len(notable) - 2
-        rules = ", ".join(notable[:2]) + (f" (+{rest} more)" if rest > 0 else "")
-        rows.append(
-            (
-                vm.name,
-                vm.location,
-                vm.power_state or "?",
-                vm.agent.status or "-",
-                vm.protection.status or "?",
-                VERDICT_MARK[a.verdict],
-                rules or "-",
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    out = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1] for r in rows]
+def _wrap_rules(rules: list[str], width: int) -> list[str]:
+    """Rule ids joined with ", " in lines of at most ``width`` characters (a single id may exceed it)."""
+    lines: list[str] = []
+    for i, rule in enumerate(rules):
+        piece = rule + ("," if i < len(rules) - 1 else "")
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return lines or ["-"]
+
+
+def to_table(assessment: Assessment, *, width: int = 80) -> str:
+    """Compact, for a terminal: one row per VM (findings wrap under their column), then the totals.
+
+    Fits ``width`` columns as long as VM names do; blockers and warnings are listed, info findings and the
+    remedies are in the Markdown and JSON reports.
+    """
+    header = ("VM", "REGION", "VERDICT")
+    rows = [(a.vm.name, a.vm.location, VERDICT_MARK[a.verdict]) for a in assessment.vms]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    indent = sum(widths) + 2 * len(widths)
+    room = max(width - indent, 27)  # the longest rule id is 27 characters
+
+    def line(cells: tuple[str, ...], rest: str) -> str:
+        return ("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + rest).rstrip()
+
+    out = [line(header, "FINDINGS (blockers, then warnings)"[: max(room, 8)])]
+    for a, row in zip(assessment.vms, rows, strict=True):
+        rules = [f.rule for f in a.findings if f.severity == "blocker"]
+        rules += [f.rule for f in a.findings if f.severity == "warning"]
+        first, *more = _wrap_rules(rules, room)
+        out.append(line(row, first))
+        out += [" " * indent + m for m in more]
     s = assessment.summary()
-    out.append(
-        f"\n{s['vms']} VMs: {s['ready']} ready, {s['warning']} warning, {s['blocked']} blocked, {s['unknown']} unknown"
-    )
+    out += [
+        "",
+        f"{s['vms']} VMs: {s['ready']} ready, {s['warning']} warning, {s['blocked']} blocked, "
+        f"{s['unknown']} unknown",
+    ]
+    if assessment.chosen_vault is not None:
+        v = assessment.chosen_vault
+        out.append(f"assessed against vault {v.name} ({v.location})")
     for sub in assessment.inventory.subscriptions:
         for f in assessment.subscriptions.get(sub.id.lower(), []):
-            out.append(f"subscription {sub.name}: {f.severity} {f.rule}: {f.detail}")
+            out += textwrap.wrap(
+                f"subscription {sub.name}: {f.severity} {f.rule}: {f.detail}",
+                width=width,
+                subsequent_indent="  ",
+                break_on_hyphens=False,
+            )
+    out.append("Remedies and sources: --format markdown (or json).")
     return "\n".join(out) + "\n"

@@ -1,0 +1,121 @@
+"""InventoryService.scan against the demo estate, through the real SDK: what it reads, and how.
+
+design.md section 3: inventory from subscription-wide list calls, per-VM calls only where no list answers
+(instance views of running VMs), protection from the vaults' item lists, subscriptions that fail become
+facts while the others go on, and nothing is ever written (no provider registration).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from azure.identity.aio import ManagedIdentityCredential
+
+from tests.conftest import read_request_log
+from tui.azure import ArmPacer, ClientFactory, Target
+from tui.emulator import Emulator
+from tui.emulator.demo import SUB_ANALYTICS, SUB_FINANCE, SUB_LEGACY, SUB_PROD
+from tui.services.inventory import InventoryService, ScanError
+
+
+@pytest_asyncio.fixture
+async def factory(demo: Emulator) -> AsyncIterator[ClientFactory]:
+    target = Target.for_endpoint(demo.info["arm_endpoint"], ca_bundle=demo.info["ca_bundle"])
+    async with (
+        ManagedIdentityCredential() as cred,
+        ClientFactory(target, cred, read_only=True, pacer=ArmPacer()) as f,
+    ):
+        yield f
+
+
+def _arm(demo: Emulator) -> list[dict]:
+    return [r for r in read_request_log(demo) if r["path"].startswith("/subscriptions")]
+
+
+async def test_full_scan_reads_lists_and_only_instance_views_per_vm(demo, factory):
+    stages: list[str] = []
+    inventory = await InventoryService(factory, progress=lambda s, d, t: stages.append(s)).scan()
+    log = _arm(demo)
+    assert {r["method"] for r in log} == {"GET"}  # nothing written, not even a read-only POST
+    assert all(r["status"] == 200 for r in log if SUB_FINANCE not in r["path"])
+
+    per_vm = [r["path"] for r in log if "/virtualmachines/" in r["path"].lower()]
+    assert all(p.endswith("/instanceView") for p in per_vm), per_vm  # no GET per VM, disk or NIC
+    not_running = {v.name for v in inventory.vms if v.power_state != "running"}
+    assert not_running == {"vm-neu-app02"}  # deallocated: no agent to ask
+    assert sorted(p.split("/")[-2] for p in per_vm) == sorted(
+        v.name for v in inventory.vms if v.power_state == "running"
+    )
+    lists = Counter(
+        (r["path"].split("/")[2], r["path"].split("/providers/")[1], "statusonly" in str(r["query"]).lower())
+        for r in log
+        if r["path"].count("/") == 5 and "/providers/" in r["path"] and "/resourceGroups/" not in r["path"]
+    )
+    assert max(lists.values()) == 1  # each subscription-wide list read once (one page each here)
+    assert (SUB_PROD, "Microsoft.Compute/disks", False) in lists
+    assert (SUB_PROD, "Microsoft.Network/networkInterfaces", False) in lists
+    assert (SUB_PROD, "Microsoft.Compute/virtualMachines", True) in lists  # power states, in one list
+    assert "in-guest probe" not in stages and any("VM agents" in s for s in stages)
+
+    # Protection comes from the vaults' item lists: no backupStatus was needed.
+    assert {v.protection.source for v in inventory.vms} == {"vault-items", "provider-not-registered"}
+    web01 = next(v for v in inventory.vms if v.name == "vm-weu-web01")
+    assert web01.protection.status == "Protected" and web01.protection.vault_id.endswith("/rsv-prod-weu")
+    vaults = {v.name: v for v in inventory.vaults}
+    assert vaults["rsv-prod-eus"].protected_vms == 1000  # across ten pages of protected items
+    assert vaults["rsv-prod-neu"].redundancy_locked is False and vaults["rsv-prod-weu"].redundancy_locked
+
+
+async def test_failing_subscriptions_become_facts_and_the_others_go_on(demo, factory):
+    inventory = await InventoryService(factory).scan()
+    subs = {s.id: s for s in inventory.subscriptions}
+    assert subs[SUB_FINANCE].access == "forbidden"
+    assert "403" in subs[SUB_FINANCE].error or "ermission" in subs[SUB_FINANCE].error
+    assert subs[SUB_ANALYTICS].access == "ok" and subs[SUB_ANALYTICS].provider_state == "NotRegistered"
+    assert subs[SUB_LEGACY].state == "PastDue" and subs[SUB_LEGACY].access == "ok"
+    assert subs[SUB_PROD].access == "ok" and subs[SUB_PROD].error is None
+    counts = Counter(v.subscription_id for v in inventory.vms)
+    assert counts[SUB_FINANCE] == 0 and counts[SUB_ANALYTICS] == 2 and counts[SUB_LEGACY] == 2
+    assert counts[SUB_PROD] == 42
+    assert not [v for v in inventory.vms if v.unreadable]
+
+    log = _arm(demo)
+    assert [r["path"] for r in log if SUB_FINANCE in r["path"]] == [
+        f"/subscriptions/{SUB_FINANCE}/providers/Microsoft.RecoveryServices"
+    ]  # one 403, then nothing more is tried
+    unregistered = [r["path"] for r in log if SUB_ANALYTICS in r["path"]]
+    assert [p for p in unregistered if "microsoft.recoveryservices" in p.lower()] == [
+        f"/subscriptions/{SUB_ANALYTICS}/providers/Microsoft.RecoveryServices"
+    ]  # no vault call into the unregistered namespace, and no POST .../register
+    assert (
+        demo.estate.subscriptions[SUB_ANALYTICS].provider_state("Microsoft.RecoveryServices")
+        == "NotRegistered"
+    )
+
+
+async def test_selection_by_name_or_id_case_insensitively(demo, factory):
+    inventory = await InventoryService(factory).scan(["contoso production"], ["VM-NEU-APP01", "vm-weu-web01"])
+    assert [s.name for s in inventory.subscriptions] == ["Contoso Production"]
+    assert sorted(v.name for v in inventory.vms) == ["vm-neu-app01", "vm-weu-web01"]
+    per_vm = [r["path"].split("/")[-2] for r in _arm(demo) if r["path"].endswith("/instanceView")]
+    assert sorted(per_vm) == ["vm-neu-app01", "vm-weu-web01"]  # only the chosen VMs cost a call
+    vm_id = inventory.vms[0].id
+    again = await InventoryService(factory).scan([SUB_PROD.upper()], [vm_id.upper()])
+    assert [v.id for v in again.vms] == [vm_id]
+
+
+@pytest.mark.parametrize(
+    ("subs", "vms", "message"),
+    [
+        (["Contoso Nowhere"], None, "unknown subscription 'Contoso Nowhere'; the signed-in identity sees: "),
+        (["Contoso Production"], ["vm-nowhere"], "unknown VM 'vm-nowhere'"),
+    ],
+)
+async def test_unknown_selection_is_a_scan_error(demo, factory, subs, vms, message):
+    with pytest.raises(ScanError, match="^" + message) as e:
+        await InventoryService(factory).scan(subs, vms)
+    assert "\n" not in str(e.value)
+    assert not [r for r in _arm(demo) if r["path"].endswith("/instanceView")]  # nothing per VM was read

@@ -1,0 +1,374 @@
+"""``vmbackup-prep check`` end to end: run_check against the emulator, through the real SDK.
+
+The contract is design.md section 6 (options, exit status 0/1/2, report schema v1). run_check calls
+asyncio.run, so async tests call it in a thread while the test's emulator keeps serving in the test loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.make_estate import build as bench_estate
+from tests.conftest import read_request_log
+from tests.services.test_assessment import rule_estate
+from tui.check import run_check
+from tui.emulator import Emulator
+from tui.emulator.demo import READY_VMS, RULE_TRIGGERS, SUB_FINANCE
+from tui.rules.checks import CHECKS
+
+READ_ONLY_POSTS = (  # design.md section 3: POSTs that only read
+    "/backupstatus",
+    "/backupprevalidateprotection",
+    "/checknameavailability",
+    "/effectivenetworksecuritygroups",
+    "/effectiveroutetable",
+)
+
+# What the demo's design implies for a plain `check --demo` (each VM is named in RULE_TRIGGERS[rule]).
+PLAIN_TRIGGERS: dict[str, dict[str, str]] = {  # rule -> {vm: severity}
+    "subscription-not-enabled": {"vm-leg-app01": "blocker", "vm-leg-db01": "blocker"},
+    "provider-not-registered": {"vm-ana-spark01": "blocker", "vm-ana-bi01": "blocker"},
+    "vm-already-protected": {"vm-weu-app03": "info"},
+    "vm-provisioning-failed": {"vm-eus-etl01": "blocker"},
+    "vm-agent-missing": {"vm-neu-tools01": "blocker"},
+    "vm-agent-not-ready": {"vm-neu-app03": "blocker"},
+    "vm-agent-outdated": {"vm-eus-app02": "warning"},
+    "vm-extension-failed": {"vm-eus-file01": "blocker"},
+    "vm-not-running": {"vm-neu-app02": "warning"},
+    "vm-disk-count": {"vm-eus-dw01": "blocker"},
+    "vm-disk-size": {"vm-weu-pg01": "blocker", "vm-weu-hr01": "blocker"},
+    "vm-ephemeral-os-disk": {"vm-eus-build01": "blocker"},
+    "vm-shared-disk": {"vm-weu-clus01": "warning"},
+    "vm-requires-enhanced-policy": {"vm-weu-api01": "warning", "vm-weu-pg01": "warning"},
+    "vm-write-accelerator": {"vm-weu-hana01": "warning"},
+    "vm-encrypted-ade": {"vm-weu-hr01": "warning"},
+    "vm-os-unsupported": {
+        "vm-weu-legacy01": "blocker",
+        "vm-neu-flatcar01": "blocker",
+        "vm-neu-arch01": "warning",
+    },
+    "vm-scale-set-uniform": {"vmss-weu-front_0": "blocker"},
+    "vm-spot": {"vm-weu-render01": "info"},
+    "net-forced-tunneling": {"vm-weu-erp01": "warning"},
+    "net-outbound-restricted": {"vm-weu-hana01": "warning", "vm-eus-app02": "warning"},
+}
+# With --vault rsv-prod-eus --probe-guest (eastus, full: 1,000 protected VMs).
+VAULT_PROBE_TRIGGERS: dict[str, dict[str, str]] = {
+    "vault-region-mismatch": {"vm-neu-web01": "blocker"},
+    "vault-vm-limit": {"vm-eus-app01": "blocker", "vm-eus-web02": "blocker"},
+    "vm-already-protected": {"vm-weu-app03": "blocker", "vm-weu-web01": "blocker"},
+    "guest-wireserver-unreachable": {"vm-neu-print01": "blocker"},
+    "guest-dhcp-disabled": {"vm-neu-dns01": "blocker"},
+    "guest-extensions-disabled": {"vm-neu-mon01": "blocker"},
+}
+
+
+def _target(emu: Emulator) -> list[str]:
+    return [
+        "--arm-endpoint",
+        emu.info["arm_endpoint"],
+        "--ca-bundle",
+        emu.info["ca_bundle"],
+        "--auth",
+        "managed-identity",
+    ]
+
+
+async def check(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    rc = await asyncio.to_thread(run_check, list(argv), out, err)
+    return rc, out.getvalue(), err.getvalue()
+
+
+def _findings(report: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """rule -> {subject name: severity} over subscriptions, vaults and VMs."""
+    fired: dict[str, dict[str, str]] = {}
+    for group in ("subscriptions", "vaults", "vms"):
+        for entry in report[group]:
+            for f in entry["findings"]:
+                fired.setdefault(f["rule"], {})[entry["name"]] = f["severity"]
+    return fired
+
+
+def _without_time(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k != "generated_at"}
+
+
+def _writes(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in log if r["method"] not in ("GET", "HEAD", "OPTIONS")]
+
+
+# -- the demo estate ------------------------------------------------------------------------------------------
+def test_trigger_tables_follow_the_demo_design():
+    for table in (PLAIN_TRIGGERS, VAULT_PROBE_TRIGGERS):
+        for rule, vms in table.items():
+            for vm in vms:
+                assert vm in RULE_TRIGGERS[rule], f"{vm} is not named in RULE_TRIGGERS[{rule!r}]"
+    assert set(RULE_TRIGGERS) == set(CHECKS)
+
+
+async def test_demo_json_reports_every_vm_with_the_verdicts_its_design_implies(demo_estate_doc):
+    rc, out, err = await check("--demo", "--format", "json")
+    assert rc == 1, err  # the demo has blockers
+    report = json.loads(out)
+    assert report["schema"] == "vmbackup-prep/report/v1"
+    assert set(report) >= {
+        "generated_at", "tool_version", "cloud", "rules_version", "subscriptions", "vaults", "vms",
+        "seed_2015_limitations", "summary",
+    }  # fmt: skip
+    estate_vms = {
+        r["name"]
+        for r in demo_estate_doc["resources"]
+        if r["type"] == "Microsoft.Compute/virtualMachines" and SUB_FINANCE not in r["id"]
+    }
+    verdicts = {vm["name"]: vm["verdict"] for vm in report["vms"]}
+    assert set(verdicts) == estate_vms  # every VM of every readable subscription, once
+    assert len(report["vms"]) == len(verdicts)
+    assert {vm: verdicts[vm] for vm in READY_VMS} == dict.fromkeys(READY_VMS, "ready")
+
+    fired = _findings(report)
+    for rule, expected in PLAIN_TRIGGERS.items():
+        for vm, severity in expected.items():
+            assert fired.get(rule, {}).get(vm) == severity, f"{rule} on {vm}: {fired.get(rule)}"
+    subs = {s["name"]: s for s in report["subscriptions"]}
+    assert subs["Contoso Finance"]["access"] == "forbidden"
+    assert [f["rule"] for f in subs["Contoso Finance"]["findings"]] == ["subscription-no-access"]
+    assert [f["rule"] for f in subs["Contoso Production"]["findings"]] == []
+    assert fired["vault-redundancy-locked"] == {
+        "rsv-prod-weu": "info",
+        "rsv-apps-weu": "info",
+        "rsv-prod-eus": "info",
+    }
+
+    for vm in report["vms"]:  # verdicts follow the severities
+        sev = {f["severity"] for f in vm["findings"]}
+        want = "blocked" if "blocker" in sev else "warning" if "warning" in sev else "ready"
+        assert vm["verdict"] == want, vm["name"]
+        assert set(vm) >= {
+            "id",
+            "subscription_id",
+            "resource_group",
+            "location",
+            "power_state",
+            "os",
+            "agent",
+        }
+        for f in vm["findings"]:
+            assert set(f) == {"rule", "severity", "title", "detail", "remedy", "source"}
+            assert f["source"].startswith("https://")
+    s = report["summary"]
+    assert s["vms"] == len(report["vms"]) == s["ready"] + s["warning"] + s["blocked"] + s["unknown"]
+    assert s["unknown"] == 0
+
+
+async def test_every_rule_fires_with_a_vault_and_the_guest_probe(demo):
+    rc, out, err = await check(*_target(demo), "--vault", "rsv-prod-eus", "--probe-guest", "--format", "json")
+    assert rc == 1, err
+    report = json.loads(out)
+    fired = _findings(report)
+    assert set(fired) == set(CHECKS)  # all 28
+    for rule, expected in VAULT_PROBE_TRIGGERS.items():
+        for vm, severity in expected.items():
+            assert fired[rule].get(vm) == severity, f"{rule} on {vm}: {fired[rule]}"
+    already = next(v for v in report["vms"] if v["name"] == "vm-weu-app03")
+    (f,) = [f for f in already["findings"] if f["rule"] == "vm-already-protected"]
+    assert "rsv-apps-weu" in f["title"] + f["detail"]  # names the vault that protects it
+
+    # The probe's Run Command POSTs are the only writes, one per eligible VM (running, agent Ready).
+    eligible = {
+        v["name"] for v in report["vms"] if v["power_state"] == "running" and v["agent"]["status"] == "Ready"
+    }
+    writes = _writes(read_request_log(demo))
+    assert {w["method"] for w in writes} == {"POST"}
+    assert all(w["path"].endswith("/runCommand") for w in writes), writes
+    probed = [w["path"].split("/")[-2] for w in writes]
+    assert sorted(probed) == sorted(eligible)
+    assert not {"vm-neu-app02", "vm-neu-app03", "vm-neu-tools01"} & set(probed)
+
+
+async def test_plain_check_is_read_only_and_its_reports_read_well(demo):
+    rc, md, err = await check(*_target(demo), "--format", "markdown")
+    assert rc == 1 and err == ""
+    rc, table, _ = await check(*_target(demo), "--format", "table")
+    assert rc == 1
+
+    log = read_request_log(demo)
+    assert log and not [r for r in log if r["method"] in ("PUT", "PATCH", "DELETE")]
+    posts = [r["path"] for r in _writes(log)]
+    assert all(p.lower().endswith(READ_ONLY_POSTS) for p in posts), posts
+
+    # Markdown: title, summary line, the three tables, per-VM findings with remedy and source, 2015 list.
+    lines = md.splitlines()
+    assert lines[0] == "# Azure VM backup readiness"
+    summary = re.search(
+        r"^\*\*(\d+) VMs: (\d+) ready, (\d+) with warnings, (\d+) blocked, (\d+) unknown\.\*\*$", md, re.M
+    )
+    assert summary, md[:400]
+    total, *parts = map(int, summary.groups())
+    assert total == 46 and sum(parts) == total
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings == [
+        "## Subscriptions", "## Vaults", "## VMs", "## What to do", "## The 2015 limitations, today",
+    ]  # fmt: skip
+    for heading, rows in (("## Subscriptions", 4), ("## Vaults", 4), ("## VMs", 46), ("## The 2015", None)):
+        start = next(i for i, line in enumerate(lines) if line.startswith(heading)) + 2
+        header, rule, *body = lines[start:]
+        body = body[: next((i for i, line in enumerate(body) if not line.startswith("|")), len(body))]
+        cells = header.count("|")
+        assert rule == "|" + "---|" * (cells - 1)
+        assert all(row.count("|") - row.count("\\|") == cells for row in body), heading
+        if rows is not None:
+            assert len(body) == rows, heading
+    section = md[md.index("### vm-eus-etl01") :].split("\n### ", 1)[0]
+    assert "- **Blocker: " in section and "(`vm-provisioning-failed`)" in section
+    assert "*Remedy:* " in section and re.search(r"\*Source:\* <https://[^>]+>", section)
+    assert "{" not in md.split("## The 2015")[0].replace("`", "")  # no unfilled placeholders
+
+    # Table: fits an 80-column terminal, one row per VM, then the totals.
+    tlines = table.splitlines()
+    assert max(map(len, tlines)) <= 80, [line for line in tlines if len(line) > 80]
+    assert tlines[0].split()[:4] == ["VM", "REGION", "VERDICT", "FINDINGS"]
+    rows = {line.split()[0]: line.split()[2] for line in tlines[1:] if line and not line[0].isspace()}
+    assert rows["vm-eus-etl01"] == "BLOCKED" and rows["vm-neu-app02"] == "warning"
+    assert rows["vm-weu-web01"] == "ready"
+    assert any(line.startswith(f"{total} VMs: ") for line in tlines)
+
+
+# -- vaults, selection, exit status ----------------------------------------------------------------------------
+async def test_vault_of_another_region_and_vm_protected_by_another_vault(tmp_path):
+    estate = tmp_path / "rules.json"
+    estate.write_text(json.dumps(rule_estate()), encoding="utf-8")
+    rc, out, err = await check(
+        "--estate", str(estate), "--subscription", "Rules", "--vault", "rsv-eus",
+        "--vm", "vm-baseline", "--vm", "VM-ALREADY-PROTECTED", "--format", "json",
+    )  # fmt: skip
+    assert rc == 1, err
+    report = json.loads(out)
+    vms = {v["name"]: v for v in report["vms"]}
+    assert set(vms) == {"vm-baseline", "vm-already-protected"}
+    assert [f["rule"] for f in vms["vm-baseline"]["findings"]] == ["vault-region-mismatch"]
+    mismatch = vms["vm-baseline"]["findings"][0]
+    assert "rsv-eus" in mismatch["detail"] and "eastus" in mismatch["detail"]
+    protected = {f["rule"]: f for f in vms["vm-already-protected"]["findings"]}
+    assert protected["vm-already-protected"]["severity"] == "blocker"
+    assert "rsv-locked" in protected["vm-already-protected"]["detail"]
+    assert vms["vm-already-protected"]["protection"]["status"] == "Protected"
+    assert vms["vm-already-protected"]["protection"]["vault_id"].endswith("/rsv-locked")
+
+
+async def test_exit_status_follows_blockers_and_strict(demo):
+    prod = ["--subscription", "Contoso Production"]
+    rc, out, _ = await check(*_target(demo), *prod, "--vm", "vm-neu-app01", "--format", "json")
+    assert rc == 0
+    assert [v["verdict"] for v in json.loads(out)["vms"]] == ["ready"]
+    rc, *_ = await check(*_target(demo), *prod, "--vm", "vm-neu-app01", "--strict")
+    assert rc == 0
+    rc, *_ = await check(*_target(demo), *prod, "--vm", "vm-neu-app02")  # warning only
+    assert rc == 0
+    rc, *_ = await check(*_target(demo), *prod, "--vm", "vm-neu-app02", "--strict")
+    assert rc == 1
+    rc, *_ = await check(*_target(demo), *prod, "--vm", "vm-eus-etl01")  # blocker
+    assert rc == 1
+
+
+async def test_output_is_written_atomically(demo, tmp_path):
+    root = tmp_path / "out"
+    target = root / "reports" / "readiness.json"
+    prod = ["--subscription", "Contoso Production", "--vm", "vm-neu-app01"]
+    rc, out, err = await check(*_target(demo), *prod, "--format", "json", "--output", str(target))
+    assert rc == 0 and out == ""
+    assert err.strip() == f"report written to {target}"
+    report = json.loads(target.read_text(encoding="utf-8"))  # complete
+    assert [v["name"] for v in report["vms"]] == ["vm-neu-app01"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["readiness.json"]  # no temp file left
+
+    blocked = root / "a-directory"
+    blocked.mkdir()
+    rc, out, err = await check(*_target(demo), *prod, "--output", str(blocked))
+    assert rc == 2 and out == ""
+    assert err.startswith(f"vmbackup-prep check: cannot write {blocked}") and err.count("\n") == 1
+    assert sorted(root.rglob("*")) == sorted([target.parent, target, blocked])  # no temp files
+
+
+# -- bad input ------------------------------------------------------------------------------------------------
+def _one_clear_line(rc: int, out: str, err: str, *expected: str) -> None:
+    assert rc == 2, err
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("vmbackup-prep check: "), err
+    assert "Traceback" not in err
+    for text in expected:
+        assert text in err
+
+
+async def test_bad_selection_is_one_clear_line(demo):
+    rc, out, err = await check(*_target(demo), "--subscription", "Contoso Nowhere")
+    _one_clear_line(rc, out, err, "unknown subscription 'Contoso Nowhere'", "Contoso Production")
+    prod = ["--subscription", "Contoso Production"]
+    rc, out, err = await check(*_target(demo), *prod, "--vm", "vm-does-not-exist")
+    _one_clear_line(rc, out, err, "unknown VM 'vm-does-not-exist'")
+    rc, out, err = await check(*_target(demo), *prod, "--vault", "rsv-nowhere")
+    _one_clear_line(rc, out, err, "unknown vault 'rsv-nowhere'", "rsv-prod-weu (westeurope)")
+    writes = _writes(read_request_log(demo))
+    assert not writes
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"format": "vmbackup-prep/estate/v1", "subscriptions": [', "not valid JSON at line 1"),
+        ('{"format": "something-else"}', "format"),
+        (None, "no such estate file"),
+    ],
+    ids=["truncated", "wrong-format", "missing"],
+)
+async def test_malformed_estate_is_one_clear_line(tmp_path: Path, content: str | None, expected: str):
+    path = tmp_path / "estate.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    rc, out, err = await check("--estate", str(path))
+    _one_clear_line(rc, out, err, str(path), expected)
+
+
+async def test_probe_guest_with_read_only_is_refused():
+    rc, out, err = await check("--demo", "--probe-guest", "--read-only")
+    _one_clear_line(rc, out, err, "--probe-guest", "--read-only")
+
+
+# -- throttling and faults -------------------------------------------------------------------------------------
+async def test_throttled_scan_of_300_vms_paces_itself_and_gives_the_same_report(make_emulator):
+    estate = bench_estate(300)
+    clean = await make_emulator(estate)
+    rc, out, err = await check(*_target(clean), "--format", "json")
+    assert rc == 0, err
+    reference = json.loads(out)
+    assert reference["summary"]["vms"] == 300
+
+    throttled = await make_emulator(estate, throttle="arm")
+    rc, out, err = await check(*_target(throttled), "--format", "json")
+    assert rc == 0, err
+    assert _without_time(json.loads(out)) == _without_time(reference)
+    log = read_request_log(throttled)
+    reads = [r for r in log if r["method"] == "GET"]
+    assert len(reads) > 250  # more than ARM's read burst: the bucket matters
+    assert sum(r["status"] == 429 for r in log) <= len(log) // 100  # the pacer keeps 429s rare
+
+
+async def test_faults_give_the_same_verdicts_as_a_clean_run(make_emulator, demo_estate_doc):
+    clean = await make_emulator(demo_estate_doc)
+    rc_clean, out, err = await check(*_target(clean), "--format", "json")
+    assert rc_clean == 1, err
+    reference = json.loads(out)
+    assert {v["verdict"] for v in reference["vms"]} == {"ready", "warning", "blocked"}
+    faulty = await make_emulator(demo_estate_doc, faults="429:0.2,503:0.1", seed=20261126)
+    rc, out, err = await check(*_target(faulty), "--format", "json")
+    assert rc == rc_clean, err
+    assert _without_time(json.loads(out)) == _without_time(reference)
+    statuses = [r["status"] for r in read_request_log(faulty)]
+    assert statuses.count(429) and statuses.count(503)  # the faults did happen
