@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
+from textual.worker import Worker
 
 if TYPE_CHECKING:
     from tui.app import VmBackupPrepApp
@@ -44,6 +45,10 @@ class StepPane(Vertical):
     def blocked_reason(self) -> str | None:
         """Why Next is not possible yet (shown in the navigation bar), or None."""
         return None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker.StateChanged does not bubble: hand this pane's workers to the app's one error router."""
+        self.wizard.on_worker_state_changed(event)
 
     def leave(self) -> None:
         """Called when the user moves on with Next: commit choices to the session."""

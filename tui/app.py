@@ -19,6 +19,7 @@ from screens.agent import AgentStep
 from screens.base import StepPane
 from screens.connectivity import ConnectivityStep
 from screens.limitations import LimitationsStep
+from screens.protect import ProtectStep
 from screens.signin import SignInStep
 from screens.subscription import SubscriptionStep
 from screens.summary import SummaryStep
@@ -43,6 +44,7 @@ STEPS: list[type[StepPane]] = [
     AgentStep,
     ConnectivityStep,
     LimitationsStep,
+    ProtectStep,
     SummaryStep,
 ]
 
@@ -149,7 +151,7 @@ class VmBackupPrepApp(App[None]):
         if s.vault is not None:
             ok.add("vms")
         if s.selected_vm_ids:
-            ok |= {"agent", "connectivity", "limitations"}
+            ok |= {"agent", "connectivity", "limitations", "protect"}
         return ok
 
     def go(self, step_id: str) -> None:

@@ -1,4 +1,4 @@
-"""Entry point: ``vmbackup-prep`` (the wizard), ``vmbackup-prep check`` and ``vmbackup-prep emulator``."""
+"""Entry point: ``vmbackup-prep`` (the wizard), ``vmbackup-prep check``, ``protect`` and ``emulator``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _wizard_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="vmbackup-prep",
         description="Get Azure VMs ready for Azure Backup. Commands: (none) the wizard; "
-        "'check' headless readiness report; 'emulator' the built-in ARM emulator.",
+        "'check' headless readiness report; 'protect' enable backup headless; 'emulator' the built-in ARM emulator.",
     )
     p.add_argument("--version", action="version", version=f"vmbackup-prep {__version__}")
     add_target_options(p)
@@ -111,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.check import run_check
 
         return run_check(argv[1:])
+    if argv and argv[0] == "protect":
+        from tui.protect import run_protect
+
+        return run_protect(argv[1:])
     if argv and argv[0] == "wizard":
         argv = argv[1:]
     return run_wizard(argv)

@@ -98,10 +98,10 @@ class Session:
         self.region = vault.location
 
     # -- export ----------------------------------------------------------------------------------------
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, *, exported_at: str | None = None) -> dict[str, Any]:
         return {
             "started_at": self.started_at,
-            "exported_at": iso(self.clock()),
+            "exported_at": exported_at or iso(self.clock()),
             "target": self.target,
             "identity": self.identity,
             "choices": {
@@ -125,29 +125,34 @@ class Session:
         }
 
     def export(self, assessment: Assessment, directory: str | Path, *, stem: str | None = None) -> list[Path]:
-        """Write the JSON, Markdown and az-script exports; returns their paths."""
+        """Write the JSON, Markdown and az-script exports; returns their paths.
+
+        All three are rendered before the first is written, so a rendering error leaves no partial set; each
+        file is written atomically (a failed write leaves neither a half file nor a temporary one).
+        """
         out = Path(directory).expanduser()
-        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
-        stem = stem or f"vmbackup-prep-{stamp}"
-        now = iso(self.clock())
+        moment = self.clock()  # one reading: the stem, generated_at and exported_at agree
+        stem = stem or f"vmbackup-prep-{moment.strftime('%Y%m%d-%H%M%S')}"
+        now = iso(moment)
         report = to_json(assessment, tool_version=__version__, cloud=self.cloud, generated_at=now)
-        report["session"] = self.as_dict()
+        report["session"] = self.as_dict(exported_at=now)
         md = (
-            session_markdown(self)
+            session_markdown(self, exported_at=now)
             + "\n"
             + to_markdown(assessment, tool_version=__version__, cloud=self.cloud, generated_at=now)
         )
-        paths = [
-            atomic_write_text(out / f"{stem}.json", json.dumps(report, indent=2) + "\n"),
-            atomic_write_text(out / f"{stem}.md", md),
-            atomic_write_text(out / f"{stem}.sh", az_script(self), mode=0o755),
+        texts = [
+            (out / f"{stem}.json", json.dumps(report, indent=2) + "\n", 0o644),
+            (out / f"{stem}.md", md, 0o644),
+            (out / f"{stem}.sh", az_script(self), 0o755),
         ]
+        paths = [atomic_write_text(path, text, mode=mode) for path, text, mode in texts]
         self.exports = [str(p) for p in paths]
         return paths
 
 
-def session_markdown(session: Session) -> str:
-    d = session.as_dict()
+def session_markdown(session: Session, *, exported_at: str | None = None) -> str:
+    d = session.as_dict(exported_at=exported_at)
     c = d["choices"]
     lines = ["# vmbackup-prep session", "", f"Started {d['started_at']} against {d['target']}.", ""]
     who = session.identity.get("upn") or session.identity.get("appid") or session.identity.get("oid")
@@ -173,10 +178,47 @@ def session_markdown(session: Session) -> str:
 
 
 _REDUNDANCY_CLI = {
-    "LocallyRedundant": "LocallyRedundant",
-    "GeoRedundant": "GeoRedundant",
-    "ZoneRedundant": "ZoneRedundant",
+    "locallyredundant": "LocallyRedundant",
+    "lrs": "LocallyRedundant",
+    "georedundant": "GeoRedundant",
+    "grs": "GeoRedundant",
+    "zoneredundant": "ZoneRedundant",
+    "zrs": "ZoneRedundant",
 }
+_ALIASES = {  # the vault service's step names, in case a step records those
+    "create-group": "create-resource-group",
+    "create-rg": "create-resource-group",
+    "register-providers": "register-provider",
+}
+_CLOUD_CLI = {"AzureUSGovernment", "AzureChinaCloud"}
+
+
+def _id_part(resource_id: str, key: str) -> str | None:
+    """``resourceGroups`` / ``vaults`` / ``subscriptions`` segment of an ARM id (case-insensitive)."""
+    parts = [p for p in resource_id.split("/") if p]
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == key.lower():
+            return parts[i + 1]
+    return None
+
+
+def _vault_params(a: Action) -> dict[str, Any]:
+    """The action's parameters, with the vault's resource group, name and location filled in from its target."""
+    p = dict(a.parameters)
+    p.setdefault("resource_group", p.get("vault_resource_group") or _id_part(a.target, "resourceGroups"))
+    p.setdefault("name", p.get("vault_name") or _id_part(a.target, "vaults"))
+    return p
+
+
+def _protecting_vault(session: Session, a: Action) -> tuple[str, str] | None:
+    """(resource group, name) of the vault an enable-protection action used (its target is the VM)."""
+    p = a.parameters
+    group, name = p.get("vault_resource_group"), p.get("vault_name")
+    if (not group or not name) and p.get("vault_id"):
+        group, name = _id_part(p["vault_id"], "resourceGroups"), _id_part(p["vault_id"], "vaults")
+    if (not group or not name) and session.vault is not None:
+        group, name = _id_part(session.vault.id, "resourceGroups"), session.vault.name
+    return (str(group), str(name)) if group and name else None
 
 
 def az_script(session: Session) -> str:
@@ -189,40 +231,56 @@ def az_script(session: Session) -> str:
         "set -euo pipefail",
         "",
     ]
+    if session.cloud in _CLOUD_CLI:
+        lines.append(f"az cloud set --name {q(session.cloud)}")
+    elif session.cloud != "AzureCloud":
+        lines.append(f"# Recorded against {session.target}: point the Azure CLI at the same cloud first.")
     if session.subscription:
         lines.append(f"az account set --subscription {q(session.subscription.id)}")
     done = [a for a in session.actions if a.result == "succeeded"]
+    skipped: list[str] = []
     for a in done:
-        p = a.parameters
-        if a.what == "register-provider":
+        what = _ALIASES.get(a.what.replace("_", "-"), a.what.replace("_", "-"))
+        p = _vault_params(a)
+        if what == "register-provider":
             lines.append(
                 f"az provider register --namespace {q(p.get('namespace', 'Microsoft.RecoveryServices'))} --wait"
             )
-        elif a.what == "create-resource-group":
-            lines.append(f"az group create --name {q(p['resource_group'])} --location {q(p['location'])}")
-        elif a.what == "create-vault":
+        elif what == "create-resource-group" and p.get("location"):
+            group = p.get("resource_group") or _id_part(a.target, "resourceGroups")
+            lines.append(f"az group create --name {q(str(group))} --location {q(p['location'])}")
+        elif what == "create-vault" and p.get("location") and p["resource_group"] and p["name"]:
             lines.append(
                 f"az backup vault create --resource-group {q(p['resource_group'])} --name {q(p['name'])} "
                 f"--location {q(p['location'])}"
             )
+            if p.get("redundancy"):  # else a set-redundancy action of its own follows
+                lines += _redundancy_lines(p)
+        elif what == "set-redundancy" and p["resource_group"] and p["name"] and p.get("redundancy"):
             lines += _redundancy_lines(p)
-        elif a.what == "set-redundancy":
-            lines += _redundancy_lines(p)
-        elif a.what == "enable-protection":
+        elif what == "enable-protection" and (vault := _protecting_vault(session, a)) and p.get("policy"):
             lines.append(
-                f"az backup protection enable-for-vm --resource-group {q(p['vault_resource_group'])} "
-                f"--vault-name {q(p['vault_name'])} --vm {q(a.target)} --policy-name {q(p['policy'])}"
+                f"az backup protection enable-for-vm --resource-group {q(vault[0])} "
+                f"--vault-name {q(vault[1])} --vm {q(a.target)} --policy-name {q(p['policy'])}"
             )
+        elif what != "guest-probe":
+            skipped.append(f"# Not replayable (parameters missing): {a.what} {a.target}")
     if not done:
         lines.append("# No change was made in Azure during this session.")
+    lines += skipped
+    # a create-vault that set the redundancy may be followed by its own set-redundancy step: say it once
+    lines = [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1] or not line]
     return "\n".join(lines) + "\n"
 
 
 def _redundancy_lines(p: dict[str, Any]) -> list[str]:
     q = shlex.quote
-    redundancy = _REDUNDANCY_CLI.get(str(p.get("redundancy")), str(p.get("redundancy")))
-    crr = "True" if p.get("cross_region_restore") else "False"
-    return [
+    raw = str(p.get("redundancy"))
+    redundancy = _REDUNDANCY_CLI.get(raw.lower(), raw)
+    line = (
         f"az backup vault backup-properties set --resource-group {q(p['resource_group'])} --name {q(p['name'])} "
-        f"--backup-storage-redundancy {q(redundancy)} --cross-region-restore-flag {crr}"
-    ]
+        f"--backup-storage-redundancy {q(redundancy)}"
+    )
+    if p.get("cross_region_restore") is not None:  # the CLI takes True / False here
+        line += f" --cross-region-restore-flag {'True' if p['cross_region_restore'] else 'False'}"
+    return [line]

@@ -1,0 +1,172 @@
+"""Drive the wizard on the demo estate the way a user would, step by step.
+
+Composable: `make_app` builds the app for an emulator; `sign_in`, `choose_subscription`, `choose_vault`,
+`select_vms` each do one step with the keys a user would press; `to_step` chains them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList
+
+from tui.app import VmBackupPrepApp
+from tui.azure import Target
+from tui.connect import Connection
+from tui.emulator import Emulator
+
+CONTOSO_PRODUCTION = "Contoso Production"
+ORDER = [
+    "signin",
+    "subscription",
+    "vault",
+    "vms",
+    "agent",
+    "connectivity",
+    "limitations",
+    "protect",
+    "summary",
+]
+
+
+def make_app(emu: Emulator, **kwargs: Any) -> VmBackupPrepApp:
+    """The wizard signed in with the emulator's managed identity (what `--demo` does)."""
+    target = Target.for_endpoint(emu.info["arm_endpoint"], ca_bundle=emu.info["ca_bundle"])
+    return VmBackupPrepApp(Connection(target, "managed-identity", emu.info["tenant_id"], False), **kwargs)
+
+
+async def settle(pilot: Pilot[Any], app: VmBackupPrepApp) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def sign_in(pilot: Pilot[Any], app: VmBackupPrepApp) -> None:
+    """Sign-in is automatic on mount; Next moves to the subscription list once it is done."""
+    await settle(pilot, app)
+    assert app.session.identity, "sign-in did not finish"
+    await pilot.press("ctrl+n")
+    await settle(pilot, app)
+    assert app.current == "subscription"
+
+
+async def choose_subscription(
+    pilot: Pilot[Any], app: VmBackupPrepApp, name: str = CONTOSO_PRODUCTION
+) -> None:
+    """Enter on the subscription's row; the scan runs and the wizard moves on to the vault step."""
+    if app.current != "subscription":
+        app.go("subscription")
+        await settle(pilot, app)
+    table = app.pane("subscription").query_one("#sub-table", DataTable)
+    table.focus()
+    names = [str(table.get_row_at(i)[0]).strip(" ●") for i in range(table.row_count)]
+    target = names.index(name)
+    await pilot.press("ctrl+home", *["down"] * target, "enter")
+    await settle(pilot, app)
+    assert app.session.subscription is not None and app.session.subscription.name == name
+    assert app.inventory is not None
+
+
+async def _move_to(pilot: Pilot[Any], options: OptionList, option_id: str) -> None:
+    """Arrow keys from the highlighted option to ``option_id``, then Enter."""
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    delta = ids.index(option_id) - (options.highlighted or 0)
+    await pilot.press(*(["down"] * delta if delta > 0 else ["up"] * -delta), "enter")
+
+
+async def choose_vault(pilot: Pilot[Any], app: VmBackupPrepApp, name: str) -> None:
+    """On the vault step: the vault's region in the region list, Enter, the vault in the vault list, Enter."""
+    assert app.inventory is not None
+    vault = next(v for v in app.inventory.vaults if v.name == name)
+    if app.current != "vault":
+        await go(pilot, app, "vault")
+    pane = app.pane("vault")
+    regions = pane.query_one("#vault-regions", OptionList)
+    regions.focus()
+    await pilot.pause()
+    await _move_to(pilot, regions, vault.location.lower().replace(" ", ""))
+    await pilot.pause()
+    vaults = pane.query_one("#vault-list", OptionList)
+    assert app.focused is vaults
+    await _move_to(pilot, vaults, vault.id)
+    await settle(pilot, app)
+    assert app.session.vault is not None and app.session.vault.name == name
+
+
+async def select_vms(pilot: Pilot[Any], app: VmBackupPrepApp, names: list[str]) -> None:
+    """On the VMs step: for each name, / to filter, type it, Enter back to the list, space to toggle."""
+    if app.current != "vms":
+        await go(pilot, app, "vms")
+    pane = app.pane("vms")
+    box = pane.query_one("#vms-filter", Input)
+    for name in names:
+        await pilot.press("slash")
+        box.value = ""
+        await pilot.press(*name, "enter")
+        await pilot.pause()
+        await pilot.press("space")
+        await pilot.pause()
+    await pilot.press("slash")
+    box.value = ""
+    await pilot.press("enter")
+    await settle(pilot, app)
+    chosen = {vm.id.lower() for vm in app.inventory.vms if vm.name in names} if app.inventory else set()
+    assert {i.lower() for i in app.session.selected_vm_ids} == chosen, "not every VM could be selected"
+
+
+async def go(pilot: Pilot[Any], app: VmBackupPrepApp, step_id: str) -> None:
+    """Jump to a reachable step (what the sidebar and the palette's "Go to step" do)."""
+    app.go(step_id)
+    await settle(pilot, app)
+    assert app.current == step_id, f"{step_id} not reachable: {sorted(app.reachable())}"
+
+
+async def to_step(
+    pilot: Pilot[Any],
+    app: VmBackupPrepApp,
+    step_id: str,
+    *,
+    subscription: str = CONTOSO_PRODUCTION,
+    vault: str | None = "rsv-prod-neu",
+    vms: list[str] | None = None,
+) -> None:
+    """From a fresh app to ``step_id``, choosing along the way (vault and VMs only when the step needs them)."""
+    want = ORDER.index(step_id)
+    await sign_in(pilot, app)
+    if want >= ORDER.index("vault") or step_id == "summary":
+        await choose_subscription(pilot, app, subscription)
+    if vault is not None and (want >= ORDER.index("vms")):
+        await choose_vault(pilot, app, vault)
+    if vms is not None and want >= ORDER.index("agent"):
+        await select_vms(pilot, app, vms)
+    if app.current != step_id:
+        await go(pilot, app, step_id)
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], bool], what: str, seconds: float = 15
+) -> None:
+    """Let the app run until ``condition()`` holds. For states reached inside a worker that then waits on
+    the user (a ConfirmDialog pushed with push_screen_wait), where ``workers.wait_for_complete`` would hang."""
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def open_new_vault_form(pilot: Pilot[Any], app: VmBackupPrepApp, region: str) -> None:
+    """On the vault step: the region in the region list, Enter, "+ Create a new vault", Enter.
+    Leaves the focus in the vault name field."""
+    if app.current != "vault":
+        await go(pilot, app, "vault")
+    pane = app.pane("vault")
+    regions = pane.query_one("#vault-regions", OptionList)
+    regions.focus()
+    await pilot.pause()
+    await _move_to(pilot, regions, region)
+    await pilot.pause()
+    await _move_to(pilot, pane.query_one("#vault-list", OptionList), "new-vault")
+    await settle(pilot, app)
+    assert app.focused is pane.query_one("#vault-name", Input)

@@ -1,0 +1,32 @@
+"""Render findings with their detail and remedy (the lower pane of the agent and connectivity steps)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+
+from tui.services.model import Finding
+
+from .badges import severity_badge
+
+
+def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: Iterable[str] = ()) -> Text:
+    """``title`` in bold, then each finding (badge, title, detail, "What to do: remedy"), then notes."""
+    text = Text(title, style="bold")
+    found = list(findings)
+    if not found:
+        text.append("\n")
+        text.append("✓ ", style="green")
+        text.append(none)
+    for f in found:
+        text.append("\n")
+        text.append_text(severity_badge(f.severity))
+        text.append(f"  {f.title}", style="bold")
+        text.append(f"  [{f.rule}]", style="dim")
+        text.append(f"\n  {f.detail}")
+        text.append("\n  What to do: ", style="bold")
+        text.append(f.remedy)
+    for note in notes:
+        text.append(f"\n{note}", style="italic")
+    return text

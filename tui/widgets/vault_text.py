@@ -1,0 +1,91 @@
+"""Plain-text descriptions of vaults, vault plans and their outcomes, for dialogs and result panels.
+
+Plain text on purpose: it goes into ``Static`` with markup off, and every state carries a word or a mark
+(NO_COLOR loses nothing).
+"""
+
+from __future__ import annotations
+
+from tui.services.model import VaultFacts
+from tui.services.vaults import ApplyResult, Plan, StepOutcome
+from tui.widgets.redundancy import short_redundancy
+
+OUTCOME_MARK = {"ok": "✓", "failed": "✗", "refused": "✗", "not-run": "–"}
+
+# session action names (tui/session.py az_script) for the plan step actions
+SESSION_ACTION = {
+    "register_provider": "register-provider",
+    "create_group": "create-resource-group",
+    "create_vault": "create-vault",
+    "set_redundancy": "set-redundancy",
+}
+SESSION_RESULT = {"ok": "succeeded", "failed": "failed", "refused": "refused", "not-run": "skipped"}
+
+
+def _vms(n: int) -> str:
+    return f"{n} protected VM" + ("" if n == 1 else "s")
+
+
+def lock_state(vault: VaultFacts) -> str:
+    """ "locked (N protected VMs)", "can still be changed" or "lock state unknown"."""
+    if vault.redundancy_locked is True:
+        return f"locked ({_vms(vault.protected_vms)})"
+    if vault.redundancy_locked is False:
+        return "can still be changed" + (f" ({_vms(vault.protected_vms)})" if vault.protected_vms else "")
+    return "lock state unknown (it is locked once a VM is protected)"
+
+
+def vault_line(vault: VaultFacts) -> str:
+    """One line: redundancy, CRR and whether the redundancy is locked."""
+    crr = "on" if vault.cross_region_restore else "off"
+    return (
+        f"{short_redundancy(vault.redundancy)} · Cross Region Restore {crr} · redundancy {lock_state(vault)}"
+    )
+
+
+def vault_facts(vault: VaultFacts) -> str:
+    """A few lines about an existing vault, for the details panel."""
+    crr = "on (cannot be turned off)" if vault.cross_region_restore else "off"
+    return (
+        f"{vault.name}  (resource group {vault.resource_group}, {vault.location})\n"
+        f"Storage redundancy: {vault.redundancy or 'unknown'} ({short_redundancy(vault.redundancy)})"
+        f" · Cross Region Restore: {crr}\n"
+        f"Redundancy: {lock_state(vault)}"
+    )
+
+
+def plan_body(plan: Plan) -> str:
+    """The confirmation text: each request in order (what, ARM operation) and what cannot be undone."""
+    lines = [plan.summary + ".", "", "Will be sent, in this order:"]
+    for n, step in enumerate(plan.steps, 1):
+        lines.append(f" {n}. {step.description}")
+        lines.append(f"    {step.operation}")
+        if step.irreversible:
+            lines.append(f"    ! cannot be undone: {step.why or 'irreversible'}")
+    if plan.irreversible:
+        lines += ["", "Permanent or locked afterwards:"]
+        lines += [f" • {item}" for item in plan.irreversible]
+    lines += ["", "Nothing else is changed. Each request is recorded in the session (ctrl+e exports it)."]
+    return "\n".join(lines)
+
+
+def outcome_line(outcome: StepOutcome) -> str:
+    mark = OUTCOME_MARK.get(outcome.status, "?")
+    rid = f" (request id {outcome.request_id})" if outcome.request_id else ""
+    status = "" if outcome.status == "ok" else f" {outcome.status.upper()}:"
+    line = f"{mark} {outcome.step.description} —{status} {outcome.message}".rstrip() + rid
+    if outcome.remedy and outcome.status in ("failed", "refused"):
+        line += f"\n   What to do: {outcome.remedy}"
+    return line
+
+
+def result_text(result: ApplyResult) -> str:
+    """What happened, step by step, and the vault as re-read from Azure afterwards."""
+    head = "Done." if result.ok else "Not completed."
+    lines = [f"{head} {result.plan.summary}."]
+    lines += [outcome_line(o) for o in result.outcomes]
+    if result.vault is not None:
+        lines.append(f"Now in Azure: {result.vault.name} · {vault_line(result.vault)}")
+    elif result.read_error:
+        lines.append(f"Could not re-read the vault: {result.read_error}")
+    return "\n".join(lines)
