@@ -163,6 +163,18 @@ class VmBackupPrepApp(App[None]):
         self.query_one("#steps", ContentSwitcher).current = step_id
         self.pane().entered()
         self.refresh_nav()
+        self.call_after_refresh(self._focus_step)
+
+    def _focus_step(self) -> None:
+        """Keys go to the step on screen: keep a focus the step chose, else focus its first control."""
+        pane = self.pane()
+        focused = self.screen.focused
+        if focused is not None and (focused is pane or pane in focused.ancestors):
+            return
+        for widget in pane.query("*"):
+            if widget.focusable and widget.display and widget.visible:
+                widget.focus()
+                return
 
     def refresh_nav(self) -> None:
         ids = [s.STEP_ID for s in STEPS]
@@ -221,6 +233,10 @@ class VmBackupPrepApp(App[None]):
         return assess(inv, self.rules, vault=self.session.vault)
 
     def inventory_loaded(self, inventory: Inventory) -> None:
+        if self.inventory is not None:  # a re-scan does not undo the in-guest probe: ARM cannot see inside
+            probed = {vm.id.lower(): vm.guest for vm in self.inventory.vms if vm.guest is not None}
+            for vm in inventory.vms:
+                vm.guest = vm.guest or probed.get(vm.id.lower())
         self.inventory = inventory
         if self.session.vault is not None:  # keep the chosen vault's facts fresh
             fresh = inventory.vault(self.session.vault.id)

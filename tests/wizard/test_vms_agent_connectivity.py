@@ -248,6 +248,14 @@ async def test_probe_confirm_runs_on_eligible_vms_and_shows_findings(demo):
         actions = [a for a in app.session.actions if a.what == "guest-probe"]
         assert {a.parameters["vm"] for a in actions} == ELIGIBLE
         assert all(a.result == "succeeded" for a in actions)
+
+        # Re-reading the subscription (ctrl+r) cannot see inside the guests: the probe's findings stay.
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assessed = app.assessment()
+        assert assessed is not None
+        dns = next(a for a in assessed.vms if a.vm.name == "vm-neu-dns01")
+        assert "guest-dhcp-disabled" in {f.rule for f in dns.findings} and dns.verdict == "blocked"
         dns = next(a for a in actions if a.parameters["vm"] == "vm-neu-dns01")
         assert "DHCP disabled" in dns.detail
         assert app.session.as_dict()["choices"]["guest_probe_consent"] is True
