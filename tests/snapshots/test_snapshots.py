@@ -50,7 +50,7 @@ def _app(emulator: Any) -> Any:
     return app
 
 
-def _at(step: str, **kwargs: Any):  # noqa: ANN202
+def _at(step: str, **kwargs: Any):
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         await to_step(pilot, app, step, **kwargs)
