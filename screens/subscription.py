@@ -26,7 +26,7 @@ class SubscriptionStep(StepPane):
     def body(self) -> ComposeResult:
         yield Input(placeholder="filter by name or id", id="sub-filter")
         table: DataTable[Text | str] = DataTable(id="sub-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Subscription", "State", "Access", "Recovery Services", "VMs", "Id")
+        table.add_columns("Subscription", "State", "Access", "RS provider", "VMs", "Id")
         yield table
         yield Static("", id="sub-status")
         yield ProgressBar(id="sub-progress", show_eta=False)
@@ -174,5 +174,5 @@ class SubscriptionStep(StepPane):
 
     def blocked_reason(self) -> str | None:
         if self.wizard.session.subscription is None or self.wizard.inventory is None:
-            return "Choose a subscription (Enter on its row)."
+            return "Enter on a subscription chooses it."
         return None

@@ -93,6 +93,7 @@ class VmBackupPrepApp(App[None]):
     SUB_TITLE = "get Azure VMs ready for Azure Backup"
     CSS_PATH = str(ASSETS / "app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {WizardCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
     BINDINGS: ClassVar = [
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("escape", "back", "Back"),
