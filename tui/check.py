@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-class _Progress:
+class StderrProgress:
     """One self-rewriting line on stderr, only when stderr is a terminal."""
 
     def __init__(self, stream: TextIO) -> None:
@@ -96,7 +96,7 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
     if args.read_only and args.probe_guest:
         raise UsageError("--probe-guest runs commands in VMs, which --read-only forbids")
     connection = connect(args)
-    progress = _Progress(err)
+    progress = StderrProgress(err)
     try:
         args.read_only = not args.probe_guest  # check never changes Azure; the probe is its one exception
         connection.read_only = args.read_only

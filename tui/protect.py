@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 
 from tui.azure import ArmPacer, ClientFactory, explain
-from tui.check import _Progress, resolve_vault
+from tui.check import StderrProgress, resolve_vault
 from tui.connect import UsageError, add_target_options, connect
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import VmAssessment, assess
@@ -216,7 +216,7 @@ def _confirm(n: int, stdin: TextIO, err: TextIO) -> bool:
 # -- the run -----------------------------------------------------------------------------------------------
 async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     connection = connect(args)
-    progress = _Progress(err)
+    progress = StderrProgress(err)
     read_only = args.read_only
     try:
         credential = connection.credential()

@@ -182,3 +182,22 @@ class Router:
 
     def templates(self) -> list[str]:
         return [f"{r.method} {r.template}" for rs in self._routes.values() for r in rs]
+
+
+def register_plain_resource(router: Router, provider: str, rtype: str, segment: str) -> None:
+    """List (subscription and resource group) and GET routes for a resource with no special behaviour."""
+    sub_root = f"/subscriptions/{{sub}}/providers/{provider}/{segment}"
+    rg_root = f"/subscriptions/{{sub}}/resourceGroups/{{rg}}/providers/{provider}/{segment}"
+
+    @router.route("GET", sub_root)
+    async def list_all(ctx: Ctx) -> web.Response:
+        return ctx.page(ctx.estate.list(ctx.sub_id, rtype))
+
+    @router.route("GET", rg_root)
+    async def list_in_group(ctx: Ctx) -> web.Response:
+        ctx.require_rg()
+        return ctx.page(ctx.estate.list(ctx.sub_id, rtype, resource_group=ctx.params["rg"]))
+
+    @router.route("GET", rg_root + "/{name}")
+    async def get_one(ctx: Ctx) -> web.Response:
+        return json_response(ctx.get_or_404(f"{ctx.rg_id()}/providers/{rtype}/{ctx.params['name']}", rtype))

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ..lro import Operation, accepted, op_urls
-from ..routing import ArmError, Ctx, Router, json_response
+from ..routing import ArmError, Ctx, Router, json_response, register_plain_resource
 
 if TYPE_CHECKING:
     from ..server import Emulator
@@ -375,21 +375,5 @@ def register(router: Router) -> None:
         )
 
     # -- scale sets and disks ----------------------------------------------------------------------
-    def standard(rtype: str, segment: str) -> None:
-        @router.route("GET", f"{sub_root}/{segment}")
-        async def list_all(ctx: Ctx) -> web.Response:
-            return ctx.page(ctx.estate.list(ctx.sub_id, rtype))
-
-        @router.route("GET", f"{rg_root}/{segment}")
-        async def list_in_group(ctx: Ctx) -> web.Response:
-            ctx.require_rg()
-            return ctx.page(ctx.estate.list(ctx.sub_id, rtype, resource_group=ctx.params["rg"]))
-
-        @router.route("GET", f"{rg_root}/{segment}/{{name}}")
-        async def get_one(ctx: Ctx) -> web.Response:
-            return json_response(
-                ctx.get_or_404(f"{ctx.rg_id()}/providers/{rtype}/{ctx.params['name']}", rtype)
-            )
-
-    standard(VMSS_TYPE, "virtualMachineScaleSets")
-    standard(DISK_TYPE, "disks")
+    register_plain_resource(router, "Microsoft.Compute", VMSS_TYPE, "virtualMachineScaleSets")
+    register_plain_resource(router, "Microsoft.Compute", DISK_TYPE, "disks")

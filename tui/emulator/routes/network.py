@@ -28,7 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from ..lro import accepted, op_urls
-from ..routing import ArmError, Ctx, Router, json_response, not_found
+from ..routing import ArmError, Ctx, Router, json_response, not_found, register_plain_resource
 from .compute import power_state
 
 NIC_TYPE = "Microsoft.Network/networkInterfaces"
@@ -210,27 +210,10 @@ def effective_routes(estate: Any, nic: dict[str, Any]) -> dict[str, Any]:
 
 # -- handlers ----------------------------------------------------------------------------------------------------
 def register(router: Router) -> None:
-    sub_root = "/subscriptions/{sub}/providers/Microsoft.Network"
     rg_root = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network"
 
-    def standard(rtype: str, segment: str) -> None:
-        @router.route("GET", f"{sub_root}/{segment}")
-        async def list_all(ctx: Ctx) -> web.Response:
-            return ctx.page(ctx.estate.list(ctx.sub_id, rtype))
-
-        @router.route("GET", f"{rg_root}/{segment}")
-        async def list_in_group(ctx: Ctx) -> web.Response:
-            ctx.require_rg()
-            return ctx.page(ctx.estate.list(ctx.sub_id, rtype, resource_group=ctx.params["rg"]))
-
-        @router.route("GET", f"{rg_root}/{segment}/{{name}}")
-        async def get_one(ctx: Ctx) -> web.Response:
-            return json_response(
-                ctx.get_or_404(f"{ctx.rg_id()}/providers/{rtype}/{ctx.params['name']}", rtype)
-            )
-
     for rtype in (NIC_TYPE, PIP_TYPE, LB_TYPE, NSG_TYPE, VNET_TYPE, RT_TYPE):
-        standard(rtype, rtype.split("/", 1)[1])
+        register_plain_resource(router, "Microsoft.Network", rtype, rtype.split("/", 1)[1])
 
     # -- subnets -----------------------------------------------------------------------------------
     def vnet_of(ctx: Ctx) -> dict[str, Any]:
