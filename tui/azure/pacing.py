@@ -59,8 +59,8 @@ class ArmPacer:
     def __init__(self, reserve: float = 0.1) -> None:
         self.reserve = reserve  # fraction of each bucket left for other tools of the same principal
         self._buckets: dict[tuple[str, str], _Bucket] = {}
-        self.waits = 0
-        self.waited_s = 0.0
+        self.waits = 0  # requests that had to wait for a token
+        self.waited_s = 0.0  # their waiting, summed (concurrent waits overlap)
         self.requests = 0
 
     def _bucket(self, scope: str, cls: str) -> _Bucket:
@@ -75,15 +75,18 @@ class ArmPacer:
         bucket = self._bucket(scope_of(url), cls)
         floor = bucket.capacity * self.reserve
         self.requests += 1
+        started: float | None = None
         while True:
-            bucket.refill(time.monotonic())
+            now = time.monotonic()
+            bucket.refill(now)
             if bucket.tokens - 1 >= floor:
                 bucket.tokens -= 1
+                if started is not None:
+                    self.waits += 1
+                    self.waited_s += now - started
                 return
-            delay = (floor + 1 - bucket.tokens) / bucket.rate
-            self.waits += 1
-            self.waited_s += delay
-            await asyncio.sleep(delay)
+            started = now if started is None else started
+            await asyncio.sleep((floor + 1 - bucket.tokens) / bucket.rate)
 
     def observe(self, method: str, url: str, status: int, headers: Mapping[str, str]) -> None:
         cls = request_class(method)
