@@ -40,7 +40,7 @@ async def scan(estate: dict, throttle: str, log: Path) -> None:
             t0 = time.perf_counter()
             inv = await InventoryService(f).scan()
             elapsed = time.perf_counter() - t0
-    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    lines = [json.loads(x) for x in log.read_text().splitlines()]  # noqa: ASYNC240
     statuses = Counter(r["status"] for r in lines if r["path"].startswith("/subscriptions"))
     methods = Counter(r["method"] for r in lines if r["path"].startswith("/subscriptions"))
     print(
