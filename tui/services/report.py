@@ -74,6 +74,10 @@ def to_json(
     }
 
 
+def _vms(n: int) -> str:
+    return f"{n} VM" if n == 1 else f"{n} VMs"
+
+
 def _cell(text: Any) -> str:
     return str(text if text not in (None, "") else "-").replace("|", "\\|").replace("\n", " ")
 
@@ -88,7 +92,7 @@ def to_markdown(
         "",
         f"Generated {doc['generated_at']} by vmbackup-prep {tool_version} (rules {doc['rules_version']}), cloud {cloud}.",
         "",
-        f"**{s['vms']} VMs: {s['ready']} ready, {s['warning']} with warnings, {s['blocked']} blocked, "
+        f"**{_vms(s['vms'])}: {s['ready']} ready, {s['warning']} with warnings, {s['blocked']} blocked, "
         f"{s['unknown']} unknown.**",
         "",
     ]
@@ -202,7 +206,7 @@ def to_table(assessment: Assessment, *, width: int = 80) -> str:
     s = assessment.summary()
     out += [
         "",
-        f"{s['vms']} VMs: {s['ready']} ready, {s['warning']} warning, {s['blocked']} blocked, "
+        f"{_vms(s['vms'])}: {s['ready']} ready, {s['warning']} warning, {s['blocked']} blocked, "
         f"{s['unknown']} unknown",
     ]
     if assessment.chosen_vault is not None:
