@@ -115,25 +115,24 @@ async def test_sdk_surfaces_401_as_client_authentication_error(make_emulator):
             await rm.resource_groups.get("rg-0")
 
 
-async def test_provider_registration_moves_to_registered_over_polls_and_gates_the_namespace(make_emulator):
+async def test_provider_registration_moves_to_registered_over_polls_and_opens_the_namespace(make_emulator):
     emu = await make_emulator(base_estate(), registration_polls=2)
+    vaults_url = (
+        f"{emu.info['arm_endpoint']}subscriptions/{SUB_UNREG}/providers/Microsoft.RecoveryServices/"
+        "vaults?api-version=2026-11-01"
+    )
     async with Sdk(emu) as sdk:
-        rec = sdk.recovery(SUB_UNREG)
-        # Any request into the namespace, GET included, is refused with ARM's 409 until registered.
-        # retry_total=0 and no auto-registration: pass the SDK's own policy a request it will try to fix,
-        # so go through a raw pipeline run instead: the provider GET shows the state.
         rm = sdk.resources(SUB_UNREG)
         assert (await rm.providers.get("Microsoft.RecoveryServices")).registration_state == "NotRegistered"
         reg = await rm.providers.register("Microsoft.RecoveryServices")
         assert reg.registration_state == "Registering"
+        assert (await _raw_get(emu, vaults_url))[1] == 409  # still refused while Registering
         states = [(await rm.providers.get("Microsoft.RecoveryServices")).registration_state for _ in range(3)]
         assert states == ["Registering", "Registered", "Registered"]
-        vaults = [v async for v in rec.vaults.list_by_subscription_id()] if _has_vault_routes(emu) else []
-        assert vaults == []
-
-
-def _has_vault_routes(emu) -> bool:
-    return any("Microsoft.RecoveryServices/vaults" in t for t in emu.router.templates())
+        vaults = [v async for v in sdk.recovery(SUB_UNREG).vaults.list_by_subscription_id()]
+    assert vaults == []  # the namespace answers now (no 409, so no SDK auto-registration either)
+    registers = [r for r in read_request_log(emu) if r["path"].endswith("/register")]
+    assert len(registers) == 1
 
 
 async def test_unregistered_namespace_answers_409_missing_subscription_registration(make_emulator):
