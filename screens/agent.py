@@ -14,30 +14,26 @@ from tui.services.agents import refresh_agents
 from tui.services.assessment import VmAssessment
 from tui.services.concerns import AGENT_RULES, concern_verdict, findings_for
 from tui.services.model import VmFacts
-from tui.widgets.badges import verdict_badge
+from tui.widgets.badges import BAD, GOOD, ODD, WARN, verdict_badge
 from tui.widgets.findings import findings_text
 
 
 def power_cell(vm: VmFacts) -> Text:
     state = vm.power_state
     if state is None:
-        return Text("? unknown", style="magenta")
-    return Text(f"● {state}", style="green") if state == "running" else Text(f"○ {state}", style="yellow")
+        return Text("? unknown", style=ODD)
+    return Text(f"● {state}", style=GOOD) if state == "running" else Text(f"○ {state}", style=WARN)
 
 
 def agent_cell(vm: VmFacts) -> Text:
     status = vm.agent.status
     if status is None:
         if vm.agent.provision_vm_agent is False:
-            return Text("✗ not installed", style="bold red")
+            return Text("✗ not installed", style=BAD)
         if vm.power_state == "running":
-            return Text("✗ none reported", style="bold red")
+            return Text("✗ none reported", style=BAD)
         return Text("- not running", style="dim")
-    return (
-        Text(f"✓ {status}", style="green")
-        if status.lower() == "ready"
-        else Text(f"✗ {status}", style="bold red")
-    )
+    return Text(f"✓ {status}", style=GOOD) if status.lower() == "ready" else Text(f"✗ {status}", style=BAD)
 
 
 def extension_cell(vm: VmFacts) -> Text:
@@ -46,10 +42,10 @@ def extension_cell(vm: VmFacts) -> Text:
         return Text("- none yet", style="dim")
     state = ext.state or "no status"
     if state == "succeeded":
-        return Text(f"✓ {state}", style="green")
+        return Text(f"✓ {state}", style=GOOD)
     if state == "failed":
-        return Text(f"✗ {state}", style="bold red")
-    return Text(f"… {state}", style="yellow")
+        return Text(f"✗ {state}", style=BAD)
+    return Text(f"… {state}", style=WARN)
 
 
 class AgentStep(StepPane):

@@ -17,7 +17,7 @@ from tui.services.assessment import VmAssessment
 from tui.services.concerns import NETWORK_RULES, concern_verdict, findings_for, probe_summary
 from tui.services.model import VmFacts
 from tui.services.probe import PROBE_EXPLANATION, probe_eligible, run_probes
-from tui.widgets.badges import ok_badge, verdict_badge
+from tui.widgets.badges import BAD, GOOD, WARN, ok_badge, verdict_badge
 from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.findings import findings_text
 
@@ -33,7 +33,7 @@ def tunnel_cell(vm: VmFacts) -> Text:
     net = vm.network
     if net is None:
         return Text("? unknown", style="dim")
-    return Text("! yes", style="yellow") if net.forced_tunnel else Text("✓ no", style="green")
+    return Text("! yes", style=WARN) if net.forced_tunnel else Text("✓ no", style=GOOD)
 
 
 def probe_cells(vm: VmFacts) -> tuple[Text, Text, Text, Text]:
@@ -43,7 +43,7 @@ def probe_cells(vm: VmFacts) -> tuple[Text, Text, Text, Text]:
         why = probe_eligible(vm)
         return (Text("not eligible" if why else "not probed", style="dim italic"), DASH, DASH, DASH)
     if g.error:
-        return (Text("✗ probe failed", style="bold red"), DASH, DASH, DASH)
+        return (Text("✗ probe failed", style=BAD), DASH, DASH, DASH)
     ws = Text()
     for port, ok in (("80", g.wireserver_80), ("32526", g.wireserver_32526)):
         if ws:

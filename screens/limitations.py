@@ -27,9 +27,10 @@ from tui.services.findings import (
     seed_rows,
 )
 from tui.services.model import Finding
+from tui.widgets.badges import BAD, GOOD, NOTE, WARN
 
-SEVERITY_STYLE = {"blocker": "bold red", "warning": "bold yellow", "info": "cyan"}
-SEED_STYLE = {"retired": "green", "changed": "yellow", "still-applies": "bold red"}
+SEVERITY_STYLE = {"blocker": BAD, "warning": WARN, "info": NOTE}
+SEED_STYLE = {"retired": GOOD, "changed": WARN, "still-applies": BAD}
 NARROW = 90  # below this many columns the detail goes under the tree
 
 
@@ -125,7 +126,7 @@ class LimitationsStep(StepPane):
                 leaf = group.add_leaf(a.vm.name, data=("unknown", a.vm.name, a.unknown_reasons))
                 first = first or leaf
         ready = clear_vms(assessment)
-        group = tree.root.add(Text(f"✓ Ready VMs ({len(ready)})", style="green"), expand=True)
+        group = tree.root.add(Text(f"✓ Ready VMs ({len(ready)})", style=GOOD), expand=True)
         for name in ready:
             group.add_leaf(name, data=("ready", name, None))
         vms = len(assessment.vms)
@@ -170,7 +171,7 @@ class LimitationsStep(StepPane):
             title.update(Text(f"? {name} could not be assessed", style="bold"))
             body.update("\n".join(f"- {r}" for r in payload) or "Some facts could not be read.")
         elif kind == "ready":
-            title.update(Text(f"✓ {name} is ready", style="green"))
+            title.update(Text(f"✓ {name} is ready", style=GOOD))
             body.update("No blocker and no warning: nothing to do before enabling backup.")
         else:
             title.update("No findings.")

@@ -33,30 +33,30 @@ from tui.services.protection_report import (
     session_result,
     summary_line,
 )
-from tui.widgets.badges import verdict_badge
+from tui.widgets.badges import BAD, GOOD, NOTE, WARN, verdict_badge
 from tui.widgets.dialogs import ConfirmDialog
 
 READ_ONLY_REASON = "--read-only: enabling protection changes Azure, so it is switched off."
 PLAN_CELL = {
-    "enable": Text("+ enable", style="green"),
-    "already-protected": Text("= already", style="cyan"),
-    "refused": Text("⊘ refused", style="bold red"),
+    "enable": Text("+ enable", style=GOOD),
+    "already-protected": Text("= already", style=NOTE),
+    "refused": Text("⊘ refused", style=BAD),
 }
-RESULT_STYLE = {"protected": "green", "already-protected": "cyan", "refused": "yellow", "failed": "bold red"}
+RESULT_STYLE = {"protected": GOOD, "already-protected": NOTE, "refused": WARN, "failed": BAD}
 
 
 def service_cell(p: VmPlan) -> Text:
     v = p.service_verdict
     if not v:
         return Text("- not asked", style="dim")
-    return Text(f"✓ {v}", style="green") if v.lower() == "succeeded" else Text(f"✗ {v}", style="bold red")
+    return Text(f"✓ {v}", style=GOOD) if v.lower() == "succeeded" else Text(f"✗ {v}", style=BAD)
 
 
 def result_cell(r: VmResult | None) -> Text:
     if r is None:
         return Text("-", style="dim")
     word = r.result if r.protection_state != "ProtectionError" else "in error"
-    style = RESULT_STYLE.get(r.result, "") if is_success(r) or r.result != "protected" else "bold red"
+    style = RESULT_STYLE.get(r.result, "") if is_success(r) or r.result != "protected" else BAD
     return Text(f"{RESULT_MARK.get(r.result, '?')} {word}", style=style)
 
 
@@ -199,7 +199,7 @@ class ProtectStep(StepPane):
                 self.call_after_refresh(table.scroll_visible, animate=False)
         warning = self.query_one("#prot-warning", Static)
         notes = policy_warnings(self.policy, self.plan) if self.policy is not None else []
-        warning.update(Text("\n".join(f"! {w}" for w in notes), style="yellow") if notes else "")
+        warning.update(Text("\n".join(f"! {w}" for w in notes), style=WARN) if notes else "")
         warning.display = bool(notes)
         if self.plan is not None:
             todo = len(self.plan.to_enable)
@@ -256,7 +256,7 @@ class ProtectStep(StepPane):
             text.append("\nWhat to do: ", style="bold")
             text.append(p.remedy)
         for w in p.warnings:
-            text.append(f"\n! {w}", style="yellow")
+            text.append(f"\n! {w}", style=WARN)
         r = self.results.get(p.vm.id.lower())
         if r is not None:
             text.append("\nResult: ", style="bold")
@@ -318,7 +318,7 @@ class ProtectStep(StepPane):
         line = summary_line(results)
         ok = all(is_success(r) for r in results)
         summary = self.query_one("#prot-summary", Static)
-        text = Text(("✓ " if ok else "✗ ") + line, style="green" if ok else "bold red")
+        text = Text(("✓ " if ok else "✗ ") + line, style=GOOD if ok else BAD)
         summary.update(text)
         self.wizard.notify(line, severity="information" if ok else "warning", timeout=10)
         lock = await self.rescan()

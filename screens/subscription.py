@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 from screens.base import StepPane
 from tui.services.model import SubscriptionFacts
 from tui.services.subscriptions import subscription_overview, unusable_reason
+from tui.widgets.badges import BAD, GOOD, WARN
 from tui.widgets.dialogs import ConfirmDialog
 
 
@@ -74,9 +75,9 @@ class SubscriptionStep(StepPane):
             prov = s.provider_state or "-"
             table.add_row(
                 Text(("● " if chosen else "  ") + s.name, style=style),
-                Text(s.state, style="green" if s.state == "Enabled" else "red"),
-                Text(s.access, style="green" if s.access == "ok" else "red"),
-                Text(prov, style="green" if prov == "Registered" else "yellow"),
+                Text(s.state, style=GOOD if s.state == "Enabled" else BAD),
+                Text(s.access, style=GOOD if s.access == "ok" else BAD),
+                Text(prov, style=GOOD if prov == "Registered" else WARN),
                 str(sum(s.regions.values())) if s.access == "ok" else "-",
                 Text(s.id, style="dim"),
                 key=s.id,

@@ -16,13 +16,14 @@ from screens.base import StepPane
 from tui.services.assessment import Assessment, assess
 from tui.services.findings import summary_scope
 from tui.session import Action
+from tui.widgets.badges import BAD, GOOD, WARN
 from tui.widgets.charts import verdict_bars
 
 NARROW = 90
 RESULT_MARK = {
-    "succeeded": ("✓", "green"),
-    "failed": ("✖", "red"),
-    "refused": ("⊘", "yellow"),
+    "succeeded": ("✓", GOOD),
+    "failed": ("✖", BAD),
+    "refused": ("⊘", WARN),
     "skipped": ("-", "dim"),
 }
 

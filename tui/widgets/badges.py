@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from rich.text import Text
 
+# Bright enough to stay readable when NO_COLOR turns colours into greys (plain ANSI red and green become
+# near-black greys there); the marks and words carry the meaning in any case.
+GOOD = "#5fd75f"
+WARN = "#ffd75f"
+BAD = "bold #ff6b6b"
+NOTE = "#5fd7ff"
+ODD = "#d787ff"
+
 VERDICT_BADGES: dict[str, tuple[str, str]] = {
-    "ready": ("✓ ready", "green"),
-    "warning": ("! warning", "yellow"),
-    "blocked": ("✗ blocked", "bold red"),
-    "unknown": ("? unknown", "magenta"),
+    "ready": ("✓ ready", GOOD),
+    "warning": ("! warning", WARN),
+    "blocked": ("✗ blocked", BAD),
+    "unknown": ("? unknown", ODD),
 }
 SEVERITY_BADGES: dict[str, tuple[str, str]] = {
-    "blocker": ("✗ blocker", "bold red"),
-    "warning": ("! warning", "yellow"),
-    "info": ("i info", "cyan"),
+    "blocker": ("✗ blocker", BAD),
+    "warning": ("! warning", WARN),
+    "info": ("i info", NOTE),
 }
 
 
@@ -33,4 +41,4 @@ def ok_badge(
     """A tri-state check: True good, False bad, None could not be told."""
     if value is None:
         return Text(unknown, style="dim")
-    return Text(yes, style="green") if value else Text(no, style="bold red")
+    return Text(yes, style=GOOD) if value else Text(no, style=BAD)
