@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -52,11 +51,9 @@ async def test_read_only_stops_auto_registration_fast(
     )
     async with factory:
         compute = factory.compute(SUB)
-        start = time.monotonic()
         with pytest.raises(ProviderNotRegisteredError) as info:
             _ = [vm async for vm in compute.virtual_machines.list_all()]
-        elapsed = time.monotonic() - start
-    assert elapsed < 2, elapsed
+    # One GET and no register POST: the SDK's 10 s wait only follows a register POST.
     methods = [(m, u.split("?")[0]) for m, u, _ in transport.requests]
     assert methods == [("GET", f"{ENDPOINT}subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines")]
     assert not any(m == "POST" for m, _ in methods)
@@ -84,10 +81,8 @@ async def test_read_only_stops_auto_registration_in_autorest_subscription_client
 
     transport = recording_transport(handler)
     async with make_factory(transport, static_credential, read_only=True) as factory:
-        start = time.monotonic()
         with pytest.raises(ProviderNotRegisteredError):
             await factory.subscriptions().subscriptions.list_locations(SUB).__anext__()
-    assert time.monotonic() - start < 2
     assert [m for m, _, _ in transport.requests] == ["GET"]
 
 
@@ -109,7 +104,6 @@ async def test_read_only_refuses_caller_writes_without_sending(
 ) -> None:
     transport = recording_transport()
     async with make_factory(transport, static_credential, read_only=True, retry_total=None) as factory:
-        start = time.monotonic()
         with pytest.raises(ReadOnlyViolation, match=r"PUT .*/resourcegroups/rg refused by --read-only"):
             await factory.resources(SUB).resource_groups.create_or_update("rg", {"location": "westeurope"})
         with pytest.raises(
@@ -122,8 +116,7 @@ async def test_read_only_refuses_caller_writes_without_sending(
             await factory.compute(SUB).virtual_machines.begin_run_command(
                 "rg", "vm1", {"commandId": "RunShellScript"}
             )
-    assert time.monotonic() - start < 1  # no retry back-off on refusals
-    assert transport.requests == []
+    assert transport.requests == []  # refused before the transport: nothing to retry
 
 
 async def test_read_only_allows_reading_posts(recording_transport: Any, static_credential: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from tui.azure.pacing import ArmPacer, request_class, scope_of
 
@@ -28,9 +27,8 @@ async def test_a_fresh_bucket_lets_the_burst_through_without_waiting():
 async def test_a_low_remaining_header_slows_the_next_requests_down():
     pacer = ArmPacer(reserve=0.1)
     pacer.observe("GET", SUB_URL, 200, {"x-ms-ratelimit-remaining-subscription-reads": "25"})
-    t0 = time.monotonic()
     await pacer.acquire("GET", SUB_URL)  # 25 left, 25 kept in reserve: wait for one token (1/25 s)
-    assert pacer.waits == 1 and time.monotonic() - t0 >= 0.03
+    assert pacer.waits == 1
     # Another subscription and the write bucket are not affected.
     await pacer.acquire("GET", SUB_URL.replace("ABC", "DEF"))
     await pacer.acquire("POST", SUB_URL)
