@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from screens.base import StepPane
 from tui.services.assessment import VmAssessment
 from tui.services.selection import matches, unselectable
-from tui.widgets.badges import verdict_badge
+from tui.widgets.badges import BAD, verdict_badge
 
 CHECKED, UNCHECKED, DISABLED = "[x]", "[ ]", " - "
 
@@ -144,7 +144,7 @@ class VmsStep(StepPane):
             table.add_row(
                 Text(check, style="bold" if check == CHECKED else dim),
                 Text(vm.name, style=dim),
-                Text(f"✗ {row.why_not[0]}", style="red dim")
+                Text(f"✗ {row.why_not[0]}", style=f"dim {BAD}")
                 if row.why_not
                 else verdict_badge(row.assessment.verdict),
                 Text(vm.resource_group, style=dim),

@@ -98,8 +98,9 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
     connection = connect(args)
     progress = StderrProgress(err)
     try:
-        args.read_only = not args.probe_guest  # check never changes Azure; the probe is its one exception
-        connection.read_only = args.read_only
+        connection.read_only = (
+            not args.probe_guest
+        )  # check never changes Azure; the probe is its one exception
         credential = connection.credential()
         try:
             async with connection.factory(credential, pacer=ArmPacer()) as factory:

@@ -23,8 +23,8 @@ from tui.check import StderrProgress, resolve_vault
 from tui.connect import UsageError, add_target_options, connect
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import VmAssessment, assess
-from tui.services.inventory import RECOVERY_SERVICES, InventoryService, ScanError, resolve_subscriptions
-from tui.services.model import VaultFacts
+from tui.services.inventory import InventoryService, ScanError, resolve_subscriptions
+from tui.services.model import RECOVERY_SERVICES, VaultFacts
 from tui.services.protection import (
     PolicyInfo,
     ProtectionPlan,

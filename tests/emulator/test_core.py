@@ -170,14 +170,19 @@ async def test_faults_429_and_503_are_retried_by_the_sdk_and_succeed(make_emulat
     assert 429 in statuses and 503 in statuses and statuses.count(200) == 12
 
 
-async def test_fault_responses_carry_retry_after_only_for_429_and_503(make_emulator):
-    emu = await make_emulator(base_estate(), faults="500:1.0")
+@pytest.mark.parametrize(("fault", "retry_after"), [("429", "1"), ("503", "1"), ("500", None), ("502", None)])
+async def test_fault_responses_carry_retry_after_only_for_429_and_503(make_emulator, fault, retry_after):
+    emu = await make_emulator(base_estate(), faults=f"{fault}:1.0")
     url = f"{emu.info['arm_endpoint']}subscriptions?api-version=2016-06-01"
     import ssl
 
     ctx = ssl.create_default_context(cafile=emu.info["ca_bundle"])
     async with aiohttp.ClientSession() as s, s.get(url, ssl=ctx) as r:
-        assert r.status == 500 and "Retry-After" not in r.headers
+        assert r.status == int(fault)
+        assert (
+            r.headers.get("Retry-After") == retry_after
+        )  # else the SDK would retry any status, POST included
+        assert (await r.json())["error"]["code"]
 
 
 async def test_reset_fault_drops_the_connection(make_emulator):
@@ -193,6 +198,8 @@ async def test_reset_fault_is_survived_by_sdk_retries(make_emulator):
     async with Sdk(emu, retry_total=10, retry_read=10, retry_backoff_factor=0.01) as sdk:
         names = [(await sdk.resources(SUB_OK).resource_groups.get("rg-0")).name for _ in range(8)]
     assert names == ["rg-0"] * 8
+    statuses = [r["status"] for r in read_request_log(emu) if r["path"].startswith("/subscriptions")]
+    assert 0 in statuses and statuses.count(200) == 8  # connections were dropped, and retried
 
 
 async def test_throttle_headers_count_down_and_empty_bucket_gives_429_with_retry_after(make_emulator):

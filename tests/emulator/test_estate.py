@@ -122,16 +122,19 @@ def test_load_reports_json_syntax_errors_with_line_and_column(tmp_path):
         load_estate(tmp_path / "missing.json")
 
 
-def test_estate_file_is_never_modified_by_writes(tmp_path):
+async def test_estate_file_is_never_modified_by_writes(tmp_path, monkeypatch):
+    from tests.sdk import Sdk
+    from tui.emulator import EmulatorConfig, running
+
     path = tmp_path / "e.json"
     path.write_text(json.dumps(base_estate()), encoding="utf-8")
     before = path.read_bytes()
-    estate = load_estate(path)
-    estate.put(
-        {
-            "id": f"/subscriptions/{SUB_OK}/resourceGroups/new",
-            "name": "new",
-            "type": "Microsoft.Resources/resourceGroups",
-        }
-    )
-    assert path.read_bytes() == before
+    async with running(path, EmulatorConfig()) as emu:
+        monkeypatch.setenv("IDENTITY_ENDPOINT", emu.info["identity_endpoint"])
+        monkeypatch.setenv("IDENTITY_HEADER", emu.info["identity_header"])
+        async with Sdk(emu) as sdk:
+            await sdk.resources(SUB_OK).resource_groups.create_or_update("rg-new", {"location": "westeurope"})
+        assert (
+            emu.estate.get(f"/subscriptions/{SUB_OK}/resourceGroups/rg-new") is not None
+        )  # the write landed
+    assert path.read_bytes() == before  # ...in memory only

@@ -46,6 +46,11 @@ class Problem:
     status: int | None = None
     code: str | None = None
 
+    @property
+    def one_line(self) -> str:
+        """``Title: detail`` without a trailing full stop, for tables, facts and short messages."""
+        return (f"{self.title}: {self.detail}" if self.detail else self.title).rstrip(". ")
+
     def __str__(self) -> str:
         return f"{self.title}: {self.detail}\n{self.remedy}"
 

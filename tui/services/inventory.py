@@ -20,10 +20,9 @@ from azure.core.exceptions import HttpResponseError
 
 from tui.azure import ClientFactory, explain
 
-from .facts import NetworkIndex, name_of, resource_group_of, vm_facts
-from .model import Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts
+from .facts import NetworkIndex, name_of, power_state, resource_group_of, vm_facts
+from .model import RECOVERY_SERVICES, Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts
 
-RECOVERY_SERVICES = "Microsoft.RecoveryServices"
 VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
 IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
 
@@ -63,8 +62,7 @@ async def _collect(pager: Any) -> list[dict[str, Any]]:
 
 
 def _short(exc: BaseException) -> str:
-    p = explain(exc)
-    return (f"{p.title}: {p.detail}" if p.detail else p.title).rstrip(". ")
+    return explain(exc).one_line
 
 
 def resolve_subscriptions(
@@ -368,8 +366,6 @@ def _health_code(props: dict[str, Any]) -> str | None:
 def _power_from_status(doc: dict[str, Any] | None) -> str | None:
     if doc is None:
         return None
-    from .facts import power_state
-
     return power_state(((doc.get("properties") or {}).get("instanceView") or {}).get("statuses"))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+RECOVERY_SERVICES = "Microsoft.RecoveryServices"  # the resource provider Azure Backup needs registered
+
 Severity = Literal["blocker", "warning", "info"]
 Verdict = Literal["ready", "warning", "blocked", "unknown"]
 

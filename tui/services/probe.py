@@ -275,8 +275,7 @@ async def probe_vm(factory: Any, vm: VmFacts) -> GuestProbe:
         )
         result = await poller.result()
     except AzureError as e:
-        p = explain(e)
-        return GuestProbe(error=f"{p.title}: {p.detail}".rstrip(": "))
+        return GuestProbe(error=explain(e).one_line)
     return parse_probe_output(list(result.value or []))
 
 

@@ -9,9 +9,7 @@ from azure.core.exceptions import HttpResponseError
 
 from tui.azure import ClientFactory, explain
 
-from .model import SubscriptionFacts
-
-RECOVERY_SERVICES = "Microsoft.RecoveryServices"
+from .model import RECOVERY_SERVICES, SubscriptionFacts
 
 
 async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> SubscriptionFacts:
@@ -26,8 +24,7 @@ async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> 
         sub.access = "ok"
     except HttpResponseError as e:
         sub.access = "forbidden" if e.status_code == 403 else "error"
-        p = explain(e)
-        sub.error = f"{p.title}: {p.detail}".rstrip(". ")
+        sub.error = explain(e).one_line
     return sub
 
 

@@ -32,7 +32,8 @@ from azure.core.exceptions import ResourceNotFoundError
 
 from tui.azure import ClientFactory, ReadOnlyViolation, explain
 
-from .model import VaultFacts
+from .facts import resource_group_of
+from .model import RECOVERY_SERVICES, VaultFacts
 
 __all__ = [
     "RECOVERY_SERVICES",
@@ -49,7 +50,6 @@ __all__ = [
     "validate_vault_name",
 ]
 
-RECOVERY_SERVICES = "Microsoft.RecoveryServices"
 VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
 REDUNDANCY_OPTIONS = ("GeoRedundant", "LocallyRedundant", "ZoneRedundant")
 _ALIASES = {"grs": "GeoRedundant", "lrs": "LocallyRedundant", "zrs": "ZoneRedundant"}
@@ -439,10 +439,7 @@ class VaultService:
         low = name.lower()
         async for vault in self.factory.recovery_services(subscription_id).vaults.list_by_subscription_id():
             if (vault.name or "").lower() == low:
-                vid = vault.id or ""
-                parts = vid.split("/")
-                lower = [p.lower() for p in parts]
-                return parts[lower.index("resourcegroups") + 1] if "resourcegroups" in lower else "?"
+                return resource_group_of(vault.id or "") or "?"
         return None
 
     # plans ----------------------------------------------------------------------------------------------

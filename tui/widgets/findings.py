@@ -8,7 +8,7 @@ from rich.text import Text
 
 from tui.services.model import Finding
 
-from .badges import severity_badge
+from .badges import GOOD, severity_badge
 
 
 def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: Iterable[str] = ()) -> Text:
@@ -17,7 +17,7 @@ def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: 
     found = list(findings)
     if not found:
         text.append("\n")
-        text.append("✓ ", style="green")
+        text.append("✓ ", style=GOOD)
         text.append(none)
     for f in found:
         text.append("\n")
