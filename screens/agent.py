@@ -136,9 +136,16 @@ class AgentStep(StepPane):
 
     def update_status(self) -> None:
         verdicts = [concern_verdict(findings_for(a, AGENT_RULES)) for a in self.rows]
-        parts = [f"{len(self.rows)} VMs"]
-        parts += [f"{verdicts.count(v)} {v}" for v in ("blocked", "warning") if verdicts.count(v)]
-        line = ", ".join(parts) + " on agent checks."
+        parts = [
+            f"{verdicts.count(v)} {v}"
+            for v in ("ready", "warning", "blocked", "unknown")
+            if verdicts.count(v)
+        ]
+        line = (
+            f"Agent checks on {len(self.rows)} VM{'s' if len(self.rows) != 1 else ''}: "
+            + ", ".join(parts)
+            + "."
+        )
         if self.unread:
             line += f" {len(self.unread)} could not be re-read (showing the scan's data)."
         self.query_one("#agent-status", Static).update(line)

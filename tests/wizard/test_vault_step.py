@@ -70,7 +70,12 @@ async def test_create_lrs_vault_in_new_group_with_the_keyboard(demo):
         assert isinstance(app.focused, Button) and app.focused.id == "vault-create-button"
         await pilot.press("enter")
         dialog = await wait_for_dialog(pilot, app)
-        assert "PUT /subscriptions/" in dialog.body and "resourceGroups/rg-backup-northeurope" in dialog.body
+        assert f"Subscription {PROD}." in dialog.body
+        assert "PUT …/resourceGroups/rg-backup-northeurope\n" in dialog.body
+        assert (
+            "PUT …/resourceGroups/rg-backup-northeurope/providers/Microsoft.RecoveryServices/vaults/"
+            in dialog.body
+        )
         assert "LocallyRedundant" in dialog.body and "cannot be changed later" in dialog.body
         assert writes(demo) == []  # nothing sent before the confirmation
         await pilot.press("tab", "enter")  # focus starts on Cancel

@@ -56,10 +56,12 @@ def vault_facts(vault: VaultFacts) -> str:
 
 def plan_body(plan: Plan) -> str:
     """The confirmation text: each request in order (what, ARM operation) and what cannot be undone."""
-    lines = [plan.summary + ".", "", "Will be sent, in this order:"]
+    sub = f"/subscriptions/{plan.subscription_id}"
+    lines = [plan.summary + ".", f"Subscription {plan.subscription_id}.", "", "Will be sent, in this order:"]
     for n, step in enumerate(plan.steps, 1):
         lines.append(f" {n}. {step.description}")
-        lines.append(f"    {step.operation}")
+        # The subscription is stated once above, so each request fits a line: "PUT …/resourceGroups/rg".
+        lines.append(f"    {step.operation.replace(sub, '…', 1)}")
         if step.irreversible:
             lines.append(f"    ! cannot be undone: {step.why or 'irreversible'}")
     if plan.irreversible:
