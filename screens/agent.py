@@ -10,10 +10,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, ProgressBar, Static
 
 from screens.base import StepPane
+from tui.model import VmFacts
 from tui.services.agents import refresh_agents
 from tui.services.assessment import VmAssessment
 from tui.services.concerns import AGENT_RULES, concern_verdict, findings_for
-from tui.services.model import VmFacts
 from tui.widgets.badges import BAD, GOOD, ODD, WARN, verdict_badge
 from tui.widgets.findings import findings_text
 

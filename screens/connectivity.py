@@ -13,9 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, ProgressBar, Static
 
 from screens.base import StepPane
+from tui.model import VmFacts
 from tui.services.assessment import VmAssessment
 from tui.services.concerns import NETWORK_RULES, concern_verdict, findings_for, probe_summary
-from tui.services.model import VmFacts
 from tui.services.probe import PROBE_EXPLANATION, probe_eligible, run_probes
 from tui.widgets.badges import BAD, GOOD, WARN, ok_badge, verdict_badge
 from tui.widgets.dialogs import ConfirmDialog

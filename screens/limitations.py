@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Link, Static, TabbedContent, TabPane, Tre
 from textual.widgets.tree import TreeNode
 
 from screens.base import StepPane
+from tui.model import Finding
 from tui.services.assessment import Assessment
 from tui.services.findings import (
     SEED_MARK,
@@ -26,7 +27,6 @@ from tui.services.findings import (
     counts,
     seed_rows,
 )
-from tui.services.model import Finding
 from tui.widgets.badges import BAD, GOOD, NOTE, WARN
 
 SEVERITY_STYLE = {"blocker": BAD, "warning": WARN, "info": NOTE}

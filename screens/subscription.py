@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from screens.base import StepPane
-from tui.services.model import SubscriptionFacts
+from tui.model import SubscriptionFacts
 from tui.services.subscriptions import subscription_overview, unusable_reason
 from tui.widgets.badges import BAD, GOOD, WARN
 from tui.widgets.dialogs import ConfirmDialog

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from screens.base import StepPane
 from tui.azure import explain
-from tui.services.model import Inventory, VaultFacts
+from tui.model import Inventory, VaultFacts
 from tui.services.vaults import (
     ApplyResult,
     Plan,

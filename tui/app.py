@@ -27,9 +27,9 @@ from screens.vault import VaultStep
 from screens.vms import VmsStep
 from tui.azure import explain
 from tui.connect import Connection
+from tui.model import Inventory
 from tui.rules import RuleBook, load_rules
 from tui.services.assessment import Assessment, assess
-from tui.services.model import Inventory
 from tui.session import Session
 from tui.widgets.dialogs import ErrorDialog
 from tui.widgets.sidebar import StepSidebar

@@ -19,11 +19,11 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 from tui import __version__
 from tui.azure import ArmPacer, explain
 from tui.connect import UsageError, add_target_options, connect
+from tui.model import Inventory, VaultFacts, same_id
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import Assessment, assess
 from tui.services.files import atomic_write_text
 from tui.services.inventory import InventoryService, ScanError
-from tui.services.model import Inventory, VaultFacts, same_id
 from tui.services.probe import run_probes
 from tui.services.report import to_json, to_markdown, to_table
 

@@ -21,10 +21,10 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpRes
 from tui.azure import ArmPacer, ClientFactory, explain
 from tui.check import StderrProgress, resolve_vault
 from tui.connect import UsageError, add_target_options, connect
+from tui.model import RECOVERY_SERVICES, VaultFacts
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import VmAssessment, assess
 from tui.services.inventory import InventoryService, ScanError, resolve_subscriptions
-from tui.services.model import RECOVERY_SERVICES, VaultFacts
 from tui.services.protection import (
     PolicyInfo,
     ProtectionPlan,

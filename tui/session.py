@@ -20,9 +20,9 @@ from typing import Any
 
 from tui import __version__
 
+from .model import SubscriptionFacts, VaultFacts
 from .services.assessment import Assessment
 from .services.files import atomic_write_text
-from .services.model import SubscriptionFacts, VaultFacts
 from .services.report import to_json, to_markdown
 
 Clock = Callable[[], dt.datetime]

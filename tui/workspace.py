@@ -9,8 +9,8 @@ from typing import Any
 
 from tui.azure import ArmPacer, ClientFactory, DeviceCodePrompt, describe_identity
 from tui.connect import Connection
+from tui.model import Inventory
 from tui.services.inventory import InventoryService, Progress
-from tui.services.model import Inventory
 from tui.services.vaults import VaultService
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.services.model import (
+from tui.model import (
     AgentFacts,
     DiskFacts,
     ExtensionFacts,

@@ -13,9 +13,7 @@ from typing import Any
 import pytest
 
 from tests.rules.factories import data_disks, make_sub, make_vault, make_vm, vault_id
-from tui.rules import CHECKS, DEFAULT_RULES, RuleBook, RulesError, load_rules, parse_rules, verdict
-from tui.rules.checks import SCOPES, parse_version, version_older
-from tui.services.model import (
+from tui.model import (
     DiskFacts,
     ExtensionFacts,
     Finding,
@@ -24,6 +22,8 @@ from tui.services.model import (
     ProtectionFacts,
     VmFacts,
 )
+from tui.rules import CHECKS, DEFAULT_RULES, RuleBook, RulesError, load_rules, parse_rules, verdict
+from tui.rules.checks import SCOPES, parse_version, version_older
 
 DESIGN_IDS = [
     "subscription-not-enabled",

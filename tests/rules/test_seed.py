@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.rules.factories import data_disks, make_vm
+from tui.model import DiskFacts, NetworkFacts
 from tui.rules import RulesError, evaluate_seed, load_seed
 from tui.rules.seed import DEFAULT_SEED, PREDICATES, STATUSES
-from tui.services.model import DiskFacts, NetworkFacts
 
 
 def test_seed_file_shape() -> None:

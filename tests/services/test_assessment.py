@@ -19,11 +19,11 @@ from tests.conftest import read_request_log
 from tui.azure import ArmPacer, ClientFactory, Target
 from tui.emulator import Emulator, EmulatorConfig, parse_estate
 from tui.emulator import builders as b
+from tui.model import Finding, Inventory, VaultFacts, VmFacts
 from tui.rules import load_rules
 from tui.rules.checks import CHECKS, SCOPES
 from tui.services.assessment import Assessment, assess, natural_vault
 from tui.services.inventory import InventoryService
-from tui.services.model import Finding, Inventory, VaultFacts, VmFacts
 from tui.services.probe import run_probes
 
 TENANT = "0c0ffee0-0000-4000-8000-00000000a001"

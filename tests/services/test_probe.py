@@ -17,7 +17,7 @@ import pytest
 
 from tui.emulator.routes.compute import PROBE_MARKER as EMULATOR_MARKER
 from tui.emulator.routes.compute import is_probe, probe_line, run_command_result
-from tui.services.model import GuestProbe
+from tui.model import GuestProbe
 from tui.services.probe import (
     LINUX_SCRIPT,
     PROBE_EXPLANATION,

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError
 
+from tui.model import AgentFacts, GuestProbe, ProtectionFacts, VaultFacts, VmFacts
 from tui.services.agents import refresh_agents
 from tui.services.concerns import probe_summary
-from tui.services.model import AgentFacts, GuestProbe, ProtectionFacts, VaultFacts, VmFacts
 from tui.services.selection import matches, unselectable
 
 SUB = "00000000-0000-0000-0000-000000000001"

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Link, Static, TabbedContent, Tree
 
 from tests.conftest import MakeEmulator
 from tests.wizard.drive import go, make_app, settle, to_step
-from tui.services.model import VaultFacts
+from tui.model import VaultFacts
 
 WEU = ["vm-weu-legacy01", "vm-weu-clus01", "vm-weu-app01"]
 

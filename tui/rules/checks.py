@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tui.services.model import (
+from tui.model import (
     DiskFacts,
     Severity,
     SubscriptionFacts,

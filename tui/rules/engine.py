@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
-from tui.rules.checks import CHECKS, FIELDS, SCOPES, SEVERITIES, Context, common_values
-from tui.services.model import (
+from tui.model import (
     Finding,
     Severity,
     SubscriptionFacts,
@@ -24,6 +23,7 @@ from tui.services.model import (
     Verdict,
     VmFacts,
 )
+from tui.rules.checks import CHECKS, FIELDS, SCOPES, SEVERITIES, Context, common_values
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "assets" / "rules"
 DEFAULT_RULES = RULES_DIR / "support-matrix.toml"

@@ -11,9 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tui.model import VmFacts
 from tui.rules.checks import is_windows, os_problem
 from tui.rules.engine import RULES_DIR, RulesError
-from tui.services.model import VmFacts
 
 DEFAULT_SEED = RULES_DIR / "seed-2015.toml"
 STATUSES = ("retired", "changed", "still-applies")

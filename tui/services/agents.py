@@ -13,8 +13,9 @@ from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 
+from tui.model import VmFacts
+
 from .facts import agent_facts, power_state
-from .model import VmFacts
 
 Progress = Callable[[str, int, int], None]
 _STAGE = "VM agents"

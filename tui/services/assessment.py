@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tui.model import Finding, Inventory, VaultFacts, Verdict, VmFacts, same_id
 from tui.rules import RuleBook, evaluate_seed, unknown_reasons, verdict
-
-from .model import Finding, Inventory, VaultFacts, Verdict, VmFacts, same_id
 
 VAULT_VM_LIMIT = 1000
 

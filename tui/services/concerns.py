@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tui.model import Finding, GuestProbe, Verdict
+
 from .assessment import VmAssessment
-from .model import Finding, GuestProbe, Verdict
 
 AGENT_RULES = (
     "vm-agent-missing",

@@ -9,9 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.model import AgentFacts, DiskFacts, ExtensionFacts, NetworkFacts, VmFacts
 from tui.rules.nsg import forced_tunnel, outbound_verdict
-
-from .model import AgentFacts, DiskFacts, ExtensionFacts, NetworkFacts, VmFacts
 
 Doc = Mapping[str, Any]
 BACKUP_EXTENSION_TYPES = (

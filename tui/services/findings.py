@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from tui.model import Finding, Inventory, VaultFacts, same_id
 from tui.rules import load_seed
 
 from .assessment import Assessment
-from .model import Finding, Inventory, VaultFacts, same_id
 
 SEVERITIES = ("blocker", "warning", "info")
 SEVERITY_HEADING = {"blocker": "Blockers", "warning": "Warnings", "info": "Notes"}

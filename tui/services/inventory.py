@@ -19,9 +19,9 @@ from typing import Any
 from azure.core.exceptions import HttpResponseError
 
 from tui.azure import ClientFactory, explain
+from tui.model import RECOVERY_SERVICES, Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts
 
 from .facts import NetworkIndex, name_of, power_state, resource_group_of, vm_facts
-from .model import RECOVERY_SERVICES, Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts
 
 VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
 IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"

@@ -18,8 +18,7 @@ from typing import Any
 from azure.core.exceptions import AzureError
 
 from tui.azure import explain
-
-from .model import GuestProbe, VmFacts
+from tui.model import GuestProbe, VmFacts
 
 PROBE_MARKER = "# vmbackup-prep-probe v1"
 PROBE_PREFIX = "VMBACKUP_PREP_PROBE"

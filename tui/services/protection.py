@@ -25,9 +25,9 @@ from typing import Any
 from azure.core.exceptions import AzureError
 
 from tui.azure import ClientFactory, explain
+from tui.model import VaultFacts, VmFacts, same_id
 
 from .assessment import VmAssessment
-from .model import VaultFacts, VmFacts, same_id
 
 IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
 ENHANCED_RULE = "vm-requires-enhanced-policy"

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tui.model import VaultFacts
+
 from .assessment import Assessment, VmAssessment
-from .model import VaultFacts
 from .protection import PolicyInfo, ProtectionPlan, VmResult
 
 ONE_WAY = (

@@ -6,8 +6,9 @@ import datetime as dt
 import textwrap
 from typing import Any
 
+from tui.model import Finding
+
 from .assessment import Assessment, VmAssessment
-from .model import Finding
 
 SCHEMA = "vmbackup-prep/report/v1"
 VERDICT_MARK = {"ready": "ready", "warning": "warning", "blocked": "BLOCKED", "unknown": "unknown"}

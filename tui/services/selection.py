@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .model import VaultFacts, VmFacts, same_id
+from tui.model import VaultFacts, VmFacts, same_id
 
 
 def _vault_name(vault_id: str, vaults: Iterable[VaultFacts]) -> str:

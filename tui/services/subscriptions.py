@@ -8,8 +8,7 @@ from collections import Counter
 from azure.core.exceptions import HttpResponseError
 
 from tui.azure import ClientFactory, explain
-
-from .model import RECOVERY_SERVICES, SubscriptionFacts
+from tui.model import RECOVERY_SERVICES, SubscriptionFacts
 
 
 async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> SubscriptionFacts:

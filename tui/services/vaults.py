@@ -31,9 +31,9 @@ from typing import Any, Literal
 from azure.core.exceptions import ResourceNotFoundError
 
 from tui.azure import ClientFactory, ReadOnlyViolation, explain
+from tui.model import RECOVERY_SERVICES, VaultFacts
 
 from .facts import resource_group_of
-from .model import RECOVERY_SERVICES, VaultFacts
 
 __all__ = [
     "RECOVERY_SERVICES",

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from tui.services.model import Finding
+from tui.model import Finding
 
 from .badges import GOOD, severity_badge
 

@@ -6,7 +6,7 @@ Plain text on purpose: it goes into ``Static`` with markup off, and every state 
 
 from __future__ import annotations
 
-from tui.services.model import VaultFacts
+from tui.model import VaultFacts
 from tui.services.vaults import ApplyResult, Plan, StepOutcome
 from tui.widgets.redundancy import short_redundancy
 
