@@ -13,7 +13,7 @@ from tui.emulator import builders as b
 from tui.emulator.routes.vaults import ensure_default_policies
 
 SUB = "40000000-0000-4000-8000-000000000001"
-RG, RG_VM = "rg-backup", "rg-app"
+RG, RG_VM = "rg-backup", "RG-App"  # mixed case: the service keeps it in container and item names
 VAULT, OTHER = "rsv-weu", "rsv-other"
 IAAS = "backupManagementType eq 'AzureIaasVM'"
 
@@ -46,6 +46,12 @@ def backup_estate() -> dict[str, Any]:
         b.virtual_machine(SUB, RG_VM, "vm-sick", agent="Not Ready"),
         b.virtual_machine(SUB, RG_VM, "vm-taken"),
         b.virtual_machine(SUB, RG_VM, "vm-us", location="eastus"),
+        b.recovery_services_vault(SUB, RG, "rsv-jpe", location="japaneast", redundancy="GeoRedundant"),
+        b.recovery_services_vault(
+            SUB, RG, "rsv-jpe-lrs", location="japaneast", redundancy="LocallyRedundant"
+        ),
+        b.virtual_machine(SUB, RG_VM, "vm-ultra-jpe", location="japaneast", data_disks=[ultra]),
+        b.virtual_machine(SUB, RG_VM, "vm-ultra-jpe2", location="japaneast", data_disks=[ultra]),
     ]
     return b.estate(
         b.tenant("72f988bf-0000-4000-8000-0000000000cc", "Contoso"), [b.subscription(SUB, "Prod")], resources
@@ -186,8 +192,34 @@ async def test_protectable_items_are_empty_until_a_refresh_completes(bk):
     ok = by_name["vm-ok"]
     assert ok.properties["protectionState"] == "NotProtected"
     assert ok.properties["virtualMachineId"] == vm_id("vm-ok")
-    container, item = names("vm-ok")
-    assert ok.id.endswith(f"/protectionContainers/{container}/protectableItems/{item}") and ok.name == item
+    # named and cased as the service does (facts §0): lower-case prefixes, resource group keeps its case
+    assert ok.name == f"iaasvmcontainerv2;{RG_VM};vm-ok"
+    assert ok.id.endswith(
+        f"/protectionContainers/IaasVMContainer;iaasvmcontainerv2;{RG_VM};vm-ok"
+        f"/protectableItems/vm;iaasvmcontainerv2;{RG_VM};vm-ok"
+    )
+    assert (ok.properties["virtualMachineVersion"], ok.properties["resourceGroup"]) == ("Compute", RG_VM)
+    # the names taken from the protectable item's id are accepted for the protect PUT (as the product does)
+    parts = ok.id.split("/")
+    container, item = (
+        parts[parts.index("protectionContainers") + 1],
+        parts[parts.index("protectableItems") + 1],
+    )
+    poller = await backup.protected_items.begin_create_or_update(
+        VAULT,
+        RG,
+        "Azure",
+        container,
+        item,
+        {
+            "properties": {
+                "protectedItemType": "Microsoft.Compute/virtualMachines",
+                "sourceResourceId": vm_id("vm-ok"),
+                "policyId": f"{vault_id(VAULT)}/backupPolicies/DefaultPolicy",
+            }
+        },
+    )
+    assert (await poller.result()).properties["protectionState"] == "IRPending"
 
 
 async def test_protect_flips_backup_status_and_is_idempotent(bk):
@@ -200,7 +232,9 @@ async def test_protect_flips_backup_status_and_is_idempotent(bk):
     after = await status(backup, "vm-ok")
     assert after.protection_status == "Protected" and after.vault_id.lower() == vault_id(VAULT).lower()
     assert (after.fabric_name, after.policy_name, after.error_code) == ("Azure", "DefaultPolicy", "Success")
-    assert after.protected_item_name == names("vm-ok")[1].lower()
+    # GetBackupStatus.json: lower-case prefixes, resource group and VM keep their case
+    assert after.container_name == f"iaasvmcontainer;iaasvmcontainerv2;{RG_VM};vm-ok"
+    assert after.protected_item_name == f"vm;iaasvmcontainerv2;{RG_VM};vm-ok"
     listed = [
         i async for i in backup.backup_protected_items.list(VAULT, RG, filter=f"{IAAS} and itemType eq 'VM'")
     ]  # page size 3: still both
@@ -253,36 +287,39 @@ async def test_protection_refusals(bk):
     assert elsewhere.value.status_code == 400
 
 
-async def test_standard_policy_refused_for_trusted_launch_and_ultra_disks(bk):
+async def test_standard_policy_accepted_for_trusted_launch_and_ultra_disks(bk):
+    """REST >= 2025-01-01 accepts Standard for Trusted Launch (facts §0); no source shows a refusal for PSSD v2."""
     _, backup, _ = bk
-    tl, ultra = await asyncio.gather(
-        protect(backup, "vm-tl"), protect(backup, "vm-ultra"), return_exceptions=True
-    )
-    assert (
-        isinstance(tl, HttpResponseError)
-        and tl.error.code == "UserErrorTrustedLaunchVMNotSupportedByStandardPolicy"
-    )
-    assert isinstance(ultra, HttpResponseError)
-    assert ultra.error.code == "UserErrorUltraDiskOrPremiumSSDV2DiskNotSupportedForStandardPolicy"
-    assert (await status(backup, "vm-tl")).protection_status == "NotProtected"
-    enhanced = await protect(backup, "vm-tl", "EnhancedPolicy")
-    assert enhanced.properties["policyType"] == "V2"  # base ProtectedItem: see wire doc §3.17
+    tl, ultra = await asyncio.gather(protect(backup, "vm-tl"), protect(backup, "vm-ultra"))
+    assert tl.properties["policyType"] == "V1" and ultra.properties["policyType"] == "V1"
+    assert tl.properties["protectionState"] == "IRPending"  # base ProtectedItem: see wire doc §3.17
     assert (await status(backup, "vm-tl")).protection_status == "Protected"
 
 
-async def test_agent_not_ready_gives_protection_error(bk):
+async def test_ultra_disk_vm_refused_on_grs_vault_outside_supported_regions(bk):
+    _, backup, _ = bk
+    with pytest.raises(HttpResponseError) as e:
+        await protect(backup, "vm-ultra-jpe", "EnhancedPolicy", vault="rsv-jpe")
+    assert e.value.error.code == "UserErrorUltraDiskOrPremiumSSDV2DiskVMCannotBeProtectedOnGRSVault"
+    assert "geo-redundant" in e.value.error.message
+    assert (await status(backup, "vm-ultra-jpe", "japaneast")).protection_status == "NotProtected"
+    # the same VM kind on a locally redundant vault in that region is accepted
+    ok = await protect(backup, "vm-ultra-jpe2", "EnhancedPolicy", vault="rsv-jpe-lrs")
+    assert ok.properties["protectionState"] == "IRPending"
+
+
+async def test_agent_not_ready_still_enables_protection_as_irpending(bk):
+    """Real Azure accepts the enable (IRPending); the agent problem surfaces later as a backup job error."""
     _, backup, recovery = bk
     item = await protect(backup, "vm-sick")
     props = item.properties
-    assert (props["protectionState"], props["healthStatus"]) == ("ProtectionError", "ActionRequired")
-    assert props["healthDetails"][0]["title"] == "UserErrorGuestAgentStatusUnavailable"
-    failed = await status(backup, "vm-sick")
-    assert (failed.protection_status, failed.error_code) == (
-        "ProtectionFailed",
-        "UserErrorGuestAgentStatusUnavailable",
-    )
+    assert (props["protectionState"], props["healthStatus"]) == ("IRPending", "Passed")
+    assert (props["lastBackupStatus"], props["lastBackupTime"]) == ("", "2001-01-01T00:00:00Z")
+    assert "healthDetails" not in props
+    st = await status(backup, "vm-sick")
+    assert (st.protection_status, st.error_code) == ("Protected", "Success")
     usages = {u.name.value: u.current_value async for u in recovery.usages.list_by_vaults(RG, VAULT)}
-    assert usages["IaaSVMProtectedItemCriticalCount"] == 1
+    assert usages["IaaSVMProtectedItemCriticalCount"] == 0
 
 
 async def test_pre_validate_protection(bk):
@@ -298,6 +335,6 @@ async def test_pre_validate_protection(bk):
         validate("vm-taken"), validate("vm-ok"), validate("vm-us", "eastus"), validate("vm-nope")
     )
     assert (taken.status, taken.error_code) == ("Failed", "VirtualMachineAlreadyProtected")
-    assert ok.status == "Succeeded" and ok.protected_item_name == names("vm-ok")[1].lower()
+    assert ok.status == "Succeeded" and ok.protected_item_name == f"vm;iaasvmcontainerv2;{RG_VM};vm-ok"
     assert us.status == "Failed"  # the vault is in westeurope
     assert missing.status == "Failed"

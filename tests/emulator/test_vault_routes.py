@@ -190,12 +190,72 @@ async def test_delete_refused_while_items_are_protected(rs):
     _, recovery, backup = rs
     with pytest.raises(HttpResponseError) as e:
         await recovery.vaults.begin_delete(RG, "rsv-busy")
-    assert e.value.error.code == "ServiceResourceNotEmpty"
+    # the service's code and wording (MicrosoftDocs/azure-docs #42016), naming what is still registered
+    assert e.value.error.code == "ServiceResourceNotEmptyWithContainerDetails"
+    assert e.value.error.message.startswith(
+        "Vault cannot be deleted as there are existing resources within the vault. : vm-1, vm-2"
+    )
+    assert (await recovery.vaults.get(RG, "rsv-busy")).name == "rsv-busy"  # nothing was deleted
     await (await recovery.vaults.begin_delete(RG2, "rsv-taken")).result()
     with pytest.raises(ResourceNotFoundError):
         await recovery.vaults.get(RG2, "rsv-taken")
     with pytest.raises(ResourceNotFoundError):
         await backup.protection_policies.get("rsv-taken", RG2, "DefaultPolicy")
+
+
+async def test_delete_answers_202_with_async_headers_then_204_when_gone(rs):
+    """The CLI 2.89.1 recording shows 202 + Azure-AsyncOperation + Location on the vault's own URLs."""
+    _, recovery, _ = rs
+    seen: list[tuple[int, dict[str, str]]] = []
+
+    def hook(response: Any) -> None:
+        seen.append((response.http_response.status_code, dict(response.http_response.headers)))
+
+    await (await recovery.vaults.begin_delete(RG2, "rsv-taken", raw_response_hook=hook)).result()
+    status, headers = seen[0]
+    assert status == 202
+    assert "/vaults/rsv-taken/operationStatus/" in headers["Azure-AsyncOperation"]
+    assert "/vaults/rsv-taken/operationResults/" in headers["Location"]
+    assert headers["Retry-After"] == "1"
+    seen.clear()
+    await (await recovery.vaults.begin_delete(RG2, "rsv-taken", raw_response_hook=hook)).result()
+    assert seen[0][0] == 204
+
+
+async def test_redundancy_set_through_the_vault_api_is_refused_by_the_storage_config_api(rs):
+    _, recovery, backup = rs
+    seen: list[int] = []
+    await (
+        await recovery.vaults.begin_update(
+            RG2,
+            "rsv-taken",
+            {"properties": {"redundancySettings": {"standardTierStorageRedundancy": "LocallyRedundant"}}},
+            raw_response_hook=lambda r: seen.append(r.http_response.status_code),
+        )
+    ).result()
+    assert seen[0] == 202  # a redundancy PATCH is asynchronous
+    with pytest.raises(HttpResponseError) as e:
+        await backup.backup_resource_storage_configs_non_crr.update(
+            "rsv-taken",
+            RG2,
+            {"properties": {"storageModelType": "GeoRedundant", "storageType": "GeoRedundant"}},
+        )
+    assert e.value.status_code == 400
+    assert e.value.error.message.startswith(
+        "Redundancy settings for this vault cannot be modified using this API."
+    )
+    vault = await recovery.vaults.get(RG2, "rsv-taken")
+    assert vault.properties.redundancy_settings.standard_tier_storage_redundancy == "LocallyRedundant"
+    # the vault API itself still changes it
+    await (
+        await recovery.vaults.begin_update(
+            RG2,
+            "rsv-taken",
+            {"properties": {"redundancySettings": {"standardTierStorageRedundancy": "ZoneRedundant"}}},
+        )
+    ).result()
+    cfg = await backup.backup_resource_storage_configs_non_crr.get("rsv-taken", RG2)
+    assert cfg.properties.storage_type == "ZoneRedundant"
 
 
 def test_ensure_default_policies_fills_estate_vaults_once():

@@ -321,8 +321,9 @@ async def test_redundancy_change_on_unlocked_vault_then_crr_off_is_refused(make_
         assert step.description == (
             "Change vault 'rsv-lrs': LocallyRedundant → GeoRedundant storage, Cross Region Restore off → on"
         )
-        assert step.operation.endswith("/vaults/rsv-lrs/backupstorageconfig/vaultstorageconfig")
-        assert step.operation.startswith("PUT ")
+        # the vault API, not backupstorageconfig: the service refuses the latter once the vault API set it
+        assert step.operation.endswith("/providers/Microsoft.RecoveryServices/vaults/rsv-lrs")
+        assert step.operation.startswith("PATCH ")
         assert step.irreversible and CRR_IRREVERSIBLE in plan.irreversible
         result = await svc.apply(plan)
         assert result.ok, result.as_dict()

@@ -174,8 +174,13 @@ def os_disk(
     ephemeral: bool = False,
     vhd_uri: str | None = None,
     security_encryption_type: str | None = None,
+    write_accelerator: bool | None = None,
 ) -> Doc:
-    """``storageProfile.osDisk``: managed (``disk_id``), ephemeral (``ephemeral=True``) or unmanaged (``vhd_uri``)."""
+    """``storageProfile.osDisk``: managed (``disk_id``), ephemeral (``ephemeral=True``) or unmanaged (``vhd_uri``).
+
+    Unmanaged disks carry ``vhd.uri`` and no ``managedDisk`` (VirtualMachine_Create_WithUnmanagedOsDisk
+    examples). ``write_accelerator`` sets ``writeAcceleratorEnabled`` (an M-series OS disk may have it).
+    """
     d: Doc = {"osType": os_type, "name": name, "createOption": create_option, "caching": caching}
     if ephemeral:
         d["caching"] = "ReadOnly"
@@ -190,6 +195,8 @@ def os_disk(
         if security_encryption_type:
             md["securityProfile"] = {"securityEncryptionType": security_encryption_type}
         d["managedDisk"] = md
+    if write_accelerator is not None:
+        d["writeAcceleratorEnabled"] = write_accelerator
     d["deleteOption"] = "Delete" if ephemeral else "Detach"
     return d
 
@@ -226,23 +233,34 @@ def vm_extension(
     version: str,
     *,
     state: str = "succeeded",
+    failure_code: str = "0",
     message: str | None = None,
     time: str = DEFAULT_TIME,
 ) -> Doc:
-    """An extension spec for :func:`virtual_machine` (state ``succeeded``, ``failed`` or ``transitioning``)."""
+    """An extension spec for :func:`virtual_machine`.
+
+    ``state`` is ``succeeded``, ``failed`` (status ``ProvisioningState/failed/<failure_code>``),
+    ``transitioning`` or ``deleting`` (an extension stuck in deletion).
+    """
     return {
         "name": name,
         "publisher": publisher,
         "type": type,
         "version": version,
         "state": state,
+        "failure_code": failure_code,
         "message": message,
         "time": time,
     }
 
 
 def vmsnapshot_extension(
-    os_type: str, *, failed: bool = False, message: str | None = None, time: str = DEFAULT_TIME
+    os_type: str,
+    *,
+    failed: bool = False,
+    failure_code: str = "-2147024894",
+    message: str | None = None,
+    time: str = DEFAULT_TIME,
 ) -> Doc:
     """The Azure Backup extension (``VMSnapshot`` on Windows, ``VMSnapshotLinux`` on Linux)."""
     linux = os_type.lower() == "linux"
@@ -258,23 +276,118 @@ def vmsnapshot_extension(
         "VMSnapshotLinux" if linux else "VMSnapshot",
         "1.0.9225.0" if linux else "1.0.9224.0",
         state="failed" if failed else "succeeded",
+        failure_code=failure_code,
         message=message,
         time=time,
     )
 
 
-def _ext_status(state: str, message: str | None, time: str) -> Doc:
-    if state == "failed":
-        return _status("ProvisioningState/failed", "Error", "Provisioning failed", message, time)
-    if state == "transitioning":
-        return _status("ProvisioningState/transitioning", "Info", "Transitioning", message, time)
-    return _status("ProvisioningState/succeeded", "Info", "Provisioning succeeded", message, time)
+def provisioning_status(
+    state: str,
+    *,
+    failure_code: str = "0",
+    message: str | None = None,
+    time: str | None = None,
+    display: str | None = None,
+) -> Doc:
+    """A ``ProvisioningState/...`` status as Compute reports it.
+
+    A failed state carries a third segment, the failure code (``ProvisioningState/failed/0``,
+    ``ProvisioningState/failed/-2147024894``, ``ProvisioningState/failed/VMExtensionProvisioningError``):
+    facts §0 "Real wire shapes"; VirtualMachine_Get_InstanceView.json shows the succeeded form. Other
+    states are lower-case (``ProvisioningState/updating``, ``ProvisioningState/deleting``).
+    """
+    low = state.lower()
+    if low == "failed":
+        return _status(
+            f"ProvisioningState/failed/{failure_code}",
+            "Error",
+            display or "Provisioning failed",
+            message,
+            time,
+        )
+    if low == "succeeded":
+        return _status(
+            "ProvisioningState/succeeded", "Info", display or "Provisioning succeeded", message, time
+        )
+    return _status(f"ProvisioningState/{low}", "Info", display or low.capitalize(), message, time)
 
 
-def _handler_status(state: str) -> Doc:
-    if state == "failed":
-        return _status("ProvisioningState/failed", "Error", "Not Ready")
+def _ext_status(e: Doc) -> Doc:
+    return provisioning_status(
+        e["state"], failure_code=e.get("failure_code") or "0", message=e.get("message"), time=e["time"]
+    )
+
+
+def _handler_status(e: Doc) -> Doc:
+    if e["state"] == "failed":
+        return provisioning_status("failed", failure_code=e.get("failure_code") or "0", display="Not Ready")
     return _status("ProvisioningState/succeeded", "Info", "Ready")
+
+
+AGENT_STATES = ("Ready", "Unresponsive", "NotReported")
+NOT_REPORTED_MESSAGE = "VM status blob is found but not yet populated."
+UNRESPONSIVE_MESSAGE = "VM Agent is unresponsive."
+
+
+def _agent_state(agent: str | None) -> str:
+    """``Ready``, ``Unresponsive`` (reported once, now silent) or ``NotReported`` (never reported)."""
+    if agent is None:
+        return "NotReported"
+    low = agent.replace(" ", "").lower()
+    if low == "ready":
+        return "Ready"
+    if low in ("notready", "unresponsive"):
+        return "Unresponsive"
+    if low == "notreported":
+        return "NotReported"
+    raise ValueError(f"agent must be one of {AGENT_STATES} (or None), not {agent!r}")
+
+
+def _handlers(extensions: Sequence[Doc]) -> list[Doc]:
+    return [
+        {
+            "type": f"{e['publisher']}.{e['type']}",
+            "typeHandlerVersion": e["version"],
+            "status": _handler_status(e),
+        }
+        for e in extensions
+    ]
+
+
+def vm_agent(
+    agent: str | None, version: str, extensions: Sequence[Doc] = (), time: str = DEFAULT_TIME
+) -> Doc:
+    """``instanceView.vmAgent`` of a running VM.
+
+    Ready: VirtualMachine_Get_InstanceView.json. An agent that never reported still has a ``vmAgent``:
+    version ``Unknown``, ``ProvisioningState/Unavailable``, Warning, "Not Ready", "VM status blob is found
+    but not yet populated." and no extension handlers; an agent that reported once and went silent says
+    "VM Agent is unresponsive." and may still list its handlers (facts §0 "Real wire shapes", [S31]).
+    """
+    state = _agent_state(agent)
+    if state == "Ready":
+        return {
+            "vmAgentVersion": version,
+            "statuses": [
+                _status(
+                    "ProvisioningState/succeeded",
+                    "Info",
+                    "Ready",
+                    "GuestAgent is running and processing the extensions.",
+                    time,
+                )
+            ],
+            "extensionHandlers": _handlers(extensions),
+        }
+    message = NOT_REPORTED_MESSAGE if state == "NotReported" else UNRESPONSIVE_MESSAGE
+    out: Doc = {
+        "vmAgentVersion": "Unknown",
+        "statuses": [_status("ProvisioningState/Unavailable", "Warning", "Not Ready", message, time)],
+    }
+    if state == "Unresponsive" and extensions:
+        out["extensionHandlers"] = _handlers(extensions)
+    return out
 
 
 def vm_instance_view(
@@ -285,6 +398,7 @@ def vm_instance_view(
     power_state: str = "running",
     provisioning_state: str = "Succeeded",
     provisioning_message: str | None = None,
+    provisioning_failure_code: str = "VMExtensionProvisioningError",
     agent: str | None = "Ready",
     agent_version: str | None = None,
     extensions: Sequence[Doc] = (),
@@ -294,72 +408,38 @@ def vm_instance_view(
 ) -> Doc:
     """``properties.instanceView`` as ``$expand=instanceView`` returns it.
 
-    ``agent`` is ``"Ready"``, ``"Not Ready"`` or None (no agent reported). A stopped or deallocated VM
-    reports no agent status; a deallocated one reports no guest facts at all.
+    ``agent`` is ``"Ready"``, ``"Unresponsive"`` (alias ``"Not Ready"``) or ``"NotReported"`` (alias None:
+    the agent never reported). A running VM always has a ``vmAgent`` (facts §0). A stopped or deallocated
+    VM reports no agent; a deallocated one reports no guest facts at all: the VM states doc
+    (https://learn.microsoft.com/azure/virtual-machines/states-billing) shows only the
+    ProvisioningState and PowerState statuses for them.
     """
+    state = _agent_state(agent)
     iv: Doc = {}
-    guest_up = power_state == "running"
     if power_state != "deallocated":
         _put(iv, "computerName", computer_name)
-        _put(iv, "osName", os_name if agent else None)
-        _put(iv, "osVersion", os_version if agent else None)
+        _put(iv, "osName", os_name if state != "NotReported" else None)
+        _put(iv, "osVersion", os_version if state != "NotReported" else None)
     iv["hyperVGeneration"] = hyper_v_generation
-    if guest_up and agent == "Ready":
-        iv["vmAgent"] = {
-            "vmAgentVersion": agent_version or WINDOWS_AGENT_VERSION,
-            "statuses": [
-                _status(
-                    "ProvisioningState/succeeded",
-                    "Info",
-                    "Ready",
-                    "GuestAgent is running and processing the extensions.",
-                    time,
-                )
-            ],
-            "extensionHandlers": [
-                {
-                    "type": f"{e['publisher']}.{e['type']}",
-                    "typeHandlerVersion": e["version"],
-                    "status": _handler_status(e["state"]),
-                }
-                for e in extensions
-            ],
-        }
-    elif guest_up and agent is not None:
-        iv["vmAgent"] = {
-            "vmAgentVersion": "Unknown",
-            "statuses": [
-                _status(
-                    "ProvisioningState/Unavailable", "Warning", "Not Ready", "VM Agent is unresponsive.", time
-                )
-            ],
-        }
-    iv["disks"] = [
-        {
-            "name": n,
-            "statuses": [_status("ProvisioningState/succeeded", "Info", "Provisioning succeeded", time=time)],
-        }
-        for n in disk_names
-    ]
+    if power_state == "running":
+        iv["vmAgent"] = vm_agent(state, agent_version or WINDOWS_AGENT_VERSION, extensions, time)
+    iv["disks"] = [{"name": n, "statuses": [provisioning_status("succeeded", time=time)]} for n in disk_names]
     if extensions:
         iv["extensions"] = [
             {
                 "name": e["name"],
                 "type": f"{e['publisher']}.{e['type']}",
                 "typeHandlerVersion": e["version"],
-                "statuses": [_ext_status(e["state"], e.get("message"), e["time"])],
+                "statuses": [_ext_status(e)],
             }
             for e in extensions
         ]
-    if provisioning_state == "Failed":
-        prov = _status("ProvisioningState/failed", "Error", "Provisioning failed", provisioning_message, time)
-    else:
-        prov = _status(
-            f"ProvisioningState/{provisioning_state.lower()}",
-            "Info",
-            f"Provisioning {provisioning_state.lower()}",
-            time=time,
-        )
+    prov = provisioning_status(
+        provisioning_state,
+        failure_code=provisioning_failure_code,
+        message=provisioning_message,
+        time=time,
+    )
     power_display = {"running": "VM running", "stopped": "VM stopped", "deallocated": "VM deallocated"}
     iv["statuses"] = [
         prov,
@@ -393,6 +473,8 @@ def virtual_machine(
     vmss_id: str | None = None,
     provisioning_state: str = "Succeeded",
     provisioning_message: str | None = None,
+    provisioning_failure_code: str = "VMExtensionProvisioningError",
+    allow_extension_operations: bool = True,
     power_state: str = "running",
     os_name: str | None = None,
     os_version: str | None = None,
@@ -408,8 +490,12 @@ def virtual_machine(
     """A virtual machine with ``properties.instanceView`` (as ``$expand=instanceView`` returns it).
 
     ``os_disk_spec``/``data_disks`` come from :func:`os_disk`/:func:`data_disk`, ``extensions`` from
-    :func:`vm_extension`. ``agent`` is ``"Ready"``, ``"Not Ready"`` or None. ``guest`` (in-guest probe
-    facts) is stored under ``x-emulator.guest``, completed with the defaults.
+    :func:`vm_extension`. ``agent`` is ``"Ready"``, ``"Unresponsive"`` or ``"NotReported"`` (None): see
+    :func:`vm_instance_view`. ``provisioning_state`` ``Updating``/``Failed``/... sets both the model's
+    ``provisioningState`` and the instance view status (a failure carries ``provisioning_failure_code``).
+    ``allow_extension_operations=False`` is ``osProfile.allowExtensionOperations`` (OSProfile in the
+    compute REST spec: no extension can be installed). ``guest`` (in-guest probe facts) is stored under
+    ``x-emulator.guest``, completed with the defaults.
     """
     vm_id = resource_id(subscription_id, resource_group, "Microsoft.Compute/virtualMachines", name)
     computer_name = computer_name or name[:15]
@@ -442,7 +528,7 @@ def virtual_machine(
                 "patchSettings": {"patchMode": "ImageDefault", "assessmentMode": "ImageDefault"},
             }
         osp["secrets"] = []
-        osp["allowExtensionOperations"] = True
+        osp["allowExtensionOperations"] = allow_extension_operations
         osp["requireGuestProvisionSignal"] = True
         props["osProfile"] = osp
     props["networkProfile"] = {
@@ -475,6 +561,7 @@ def virtual_machine(
         power_state=power_state,
         provisioning_state=provisioning_state,
         provisioning_message=provisioning_message,
+        provisioning_failure_code=provisioning_failure_code,
         agent=agent,
         agent_version=agent_version
         or (WINDOWS_AGENT_VERSION if os_type.lower() == "windows" else LINUX_AGENT_VERSION),
@@ -507,7 +594,7 @@ def virtual_machine(
                     "type": e["type"],
                     "typeHandlerVersion": ".".join(e["version"].split(".")[:2]),
                     "autoUpgradeMinorVersion": True,
-                    "provisioningState": "Failed" if e["state"] == "failed" else "Succeeded",
+                    "provisioningState": _EXTENSION_MODEL_STATE.get(e["state"], "Succeeded"),
                 },
             }
             for e in extensions
@@ -515,6 +602,9 @@ def virtual_machine(
     if guest is not None:
         doc["x-emulator"] = {"guest": {**GUEST_DEFAULTS, **guest}}
     return doc
+
+
+_EXTENSION_MODEL_STATE = {"failed": "Failed", "deleting": "Deleting", "transitioning": "Updating"}
 
 
 def _premium_tier(size_gb: int) -> str:
@@ -544,9 +634,16 @@ def managed_disk(
     disk_encryption_set_id: str | None = None,
     iops: int | None = None,
     mbps: int | None = None,
+    data_access_auth_mode: str | None = None,
+    security_type: str | None = None,
     time_created: str = "2025-06-02T10:15:00+00:00",
 ) -> Doc:
-    """A managed disk. ``ade_key_vault_id`` turns on ``encryptionSettingsCollection`` (Azure Disk Encryption)."""
+    """A managed disk. ``ade_key_vault_id`` turns on ``encryptionSettingsCollection`` (Azure Disk Encryption).
+
+    ``data_access_auth_mode`` (``AzureActiveDirectory``) and ``security_type`` (``securityProfile.securityType``:
+    ``TrustedLaunch``, ``ConfidentialVM_VMGuestStateOnlyEncryptedWithPlatformKey``, ...) are placed as the
+    DiskRP examples show them (Disk_Create_WithDataAccessAuthMode.json, Disk_Create_WithSecurityProfile.json).
+    """
     disk_id = resource_id(subscription_id, resource_group, "Microsoft.Compute/disks", name)
     props: Doc = {}
     _put(props, "osType", os_type)
@@ -582,6 +679,9 @@ def managed_disk(
     _put(props, "maxShares", max_shares)
     props["networkAccessPolicy"] = "AllowAll"
     props["publicNetworkAccess"] = "Enabled"
+    _put(props, "dataAccessAuthMode", data_access_auth_mode)
+    if security_type:
+        props["securityProfile"] = {"securityType": security_type}
     if sku in ("Premium_LRS", "Premium_ZRS"):
         props["tier"] = _premium_tier(size_gb)
     props["diskState"] = "Attached" if managed_by or managed_by_extended else "Unattached"
@@ -634,6 +734,68 @@ def virtual_machine_scale_set(
         doc["zones"] = list(zones)
     doc["properties"] = props
     return doc
+
+
+def scale_set_vm(
+    subscription_id: str,
+    resource_group: str,
+    scale_set: str,
+    instance_id: int | str,
+    *,
+    location: str = "westeurope",
+    sku: str = "Standard_D2s_v5",
+    os_type: str = "Linux",
+    **vm: Any,
+) -> Doc:
+    """An instance of a Uniform scale set, as ``.../virtualMachineScaleSets/{name}/virtualMachines`` lists it.
+
+    Shape of VirtualMachineScaleSetVM_Get_WithUserData.json (compute 2024-11-01): id under the scale set,
+    ``type`` ``Microsoft.Compute/virtualMachines``, ``instanceId``, ``sku``, ``latestModelApplied``. Such an
+    instance never appears in ``GET .../virtualMachines`` (facts §0). ``vm`` takes :func:`virtual_machine`'s
+    keywords (agent, extensions, disks ...).
+    """
+    name = f"{scale_set}_{instance_id}"
+    base = virtual_machine(
+        subscription_id, resource_group, name, location=location, os_type=os_type, vm_size=sku, **vm
+    )
+    vmss_id = resource_id(
+        subscription_id, resource_group, "Microsoft.Compute/virtualMachineScaleSets", scale_set
+    )
+    vm_id = f"{vmss_id}/virtualMachines/{instance_id}"
+    props = {
+        k: v for k, v in base["properties"].items() if k not in ("hardwareProfile", "virtualMachineScaleSet")
+    }
+    props = {"latestModelApplied": True, "modelDefinitionApplied": "VirtualMachineScaleSet", **props}
+    props["vmId"] = stable_uuid("vm", vm_id)
+    doc: Doc = {
+        "id": vm_id,
+        "name": name,
+        "type": "Microsoft.Compute/virtualMachines",
+        "location": location,
+        "tags": base["tags"],
+        "instanceId": str(instance_id),
+        "sku": {"name": sku, "tier": "Standard"},
+        "properties": props,
+    }
+    if "x-emulator" in base:
+        doc["x-emulator"] = base["x-emulator"]
+    return doc
+
+
+def management_lock(scope_id: str, name: str, level: str = "CanNotDelete", notes: str | None = None) -> Doc:
+    """A ``Microsoft.Authorization/locks`` document at a scope (subscription, resource group or resource).
+
+    Shape of ManagementLocks_ListAtResourceGroupLevel.json / _ListAtSubscriptionLevel.json (resources
+    locks 2020-05-01): ``level`` ``CanNotDelete`` or ``ReadOnly``, optional ``notes``.
+    """
+    props: Doc = {"level": level}
+    _put(props, "notes", notes)
+    return {
+        "id": f"{scope_id.rstrip('/')}/providers/Microsoft.Authorization/locks/{name}",
+        "type": "Microsoft.Authorization/locks",
+        "name": name,
+        "properties": props,
+    }
 
 
 # -- network ----------------------------------------------------------------------------------------

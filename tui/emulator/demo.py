@@ -153,8 +153,8 @@ RULE_TRIGGERS: dict[str, str] = {
     "vm-encrypted-ade": "vm-weu-hr01: AzureDiskEncryption extension and disk encryptionSettingsCollection enabled",
     "vm-os-unsupported": "vm-weu-legacy01 (Windows Server 2003 R2 32-bit) and vm-neu-flatcar01 (Flatcar/CoreOS): "
     "blocker; vm-neu-arch01 (Arch Linux, not endorsed): warning",
-    "vm-scale-set-uniform": "vmss-weu-front_0 belongs to vmss-weu-front (orchestrationMode Uniform); "
-    "vmss-weu-work_3f9a1c2e (Flexible) is fine",
+    "vm-scale-set-uniform": "subscription Contoso Production: vmss-weu-front (orchestrationMode Uniform, 2 "
+    "instances, listed only under the scale set); vmss-weu-work_3f9a1c2e (Flexible) is fine",
     "vm-spot": "vm-weu-render01: priority Spot",
     "net-forced-tunneling": "vm-weu-erp01: subnet snet-erp uses rt-erp-weu, 0.0.0.0/0 -> VirtualAppliance 10.10.0.4",
     "net-outbound-restricted": "vm-weu-hana01 (Write Accelerator) in snet-sap: nsg-sap-weu denies Internet:443 outbound "
@@ -785,22 +785,29 @@ def _production(x: _Builder) -> None:
         priority="Spot",
     )
     vmss_uniform = b.virtual_machine_scale_set(
-        s, rg_app, "vmss-weu-front", location=weu, orchestration_mode="Uniform", capacity=1, zones=["1"]
+        s, rg_app, "vmss-weu-front", location=weu, orchestration_mode="Uniform", capacity=2, zones=["1"]
     )
     vmss_flex = b.virtual_machine_scale_set(
         s, rg_app, "vmss-weu-work", location=weu, orchestration_mode="Flexible", capacity=1
     )
     x.resources += [vmss_uniform, vmss_flex]
-    x.vm(
-        s,
-        rg_app,
-        "vmss-weu-front_0",
-        weu,
-        "ubuntu2204",
-        sn_w["snet-web"],
-        zone="1",
-        vmss_id=vmss_uniform["id"],
-    )
+    # Uniform instances live only under their scale set (never in the VM list), as real ARM serves them.
+    os_type, image, os_name, os_version, _gen = OS["ubuntu2204"]
+    x.resources += [
+        b.scale_set_vm(
+            s,
+            rg_app,
+            "vmss-weu-front",
+            i,
+            location=weu,
+            os_type=os_type,
+            image=image,
+            os_name=os_name,
+            os_version=os_version,
+            zones=["1"],
+        )
+        for i in range(2)
+    ]
     x.vm(s, rg_app, "vmss-weu-work_3f9a1c2e", weu, "ubuntu2404", sn_w["snet-app"], vmss_id=vmss_flex["id"])
 
     rg_erp = x.rg(s, "rg-erp-weu", weu, env="prod", app="erp")

@@ -26,6 +26,7 @@ GUEST_DEFAULTS: dict[str, Any] = {
     "proxy": None,
 }
 _RG_TYPE = "microsoft.resources/resourcegroups"
+VMSS_VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
 _ID_RE = re.compile(r"^/subscriptions/([^/]+)(/resourcegroups/([^/]+))?(/providers/.+)?$", re.IGNORECASE)
 
 
@@ -134,7 +135,7 @@ class Estate:
         docs = [self._docs[i] for i in ids]
         if rtype is not None:
             low = rtype.lower()
-            docs = [d for d in docs if d.get("type", "").lower() == low]
+            docs = [d for d in docs if _index_type(d) == low]
         return docs
 
     def descendants(self, ancestor_id: str, rtype: str) -> Iterator[dict[str, Any]]:
@@ -149,7 +150,7 @@ class Estate:
     def put(self, doc: dict[str, Any]) -> dict[str, Any]:
         rid = doc["id"].lower().rstrip("/")
         sub = subscription_of(rid)
-        rtype = (doc.get("type") or resource_type_of(doc["id"])).lower()
+        rtype = _index_type(doc)
         self._docs[rid] = doc
         self._by_type.setdefault((sub, rtype), {})[rid] = None
         parent = parent_of(rid)
@@ -162,7 +163,7 @@ class Estate:
         doc = self._docs.pop(rid, None)
         if doc is None:
             return None
-        rtype = (doc.get("type") or resource_type_of(doc["id"])).lower()
+        rtype = _index_type(doc)
         self._by_type.get((subscription_of(rid), rtype), {}).pop(rid, None)
         parent = parent_of(rid)
         if parent:
@@ -171,6 +172,53 @@ class Estate:
 
     def guest_facts(self, vm_id: str) -> dict[str, Any]:
         return {**GUEST_DEFAULTS, **self.guest.get(vm_id.lower(), {})}
+
+
+def _index_type(doc: dict[str, Any]) -> str:
+    """The type a document is listed under: the one its id names.
+
+    Equal to ``type`` except for scale-set instances, whose GET says ``Microsoft.Compute/virtualMachines``
+    (VirtualMachineScaleSetVM_Get_WithUserData.json) while they live under the scale set and are never in
+    the virtual machine list.
+    """
+    return resource_type_of(doc["id"]).lower()
+
+
+def _is_vmss_instance_doc(rid: str, rtype: str | None) -> bool:
+    return (
+        resource_type_of(rid).lower() == VMSS_VM_TYPE.lower()
+        and str(rtype or "").lower() == "microsoft.compute/virtualmachines"
+    )
+
+
+def _name_matches(rid: str, name: str) -> bool:
+    """``name`` is the id's last segment; a scale-set instance is named ``{scaleSet}_{instanceId}``."""
+    parts = rid.rstrip("/").split("/")
+    if resource_type_of(rid).lower() == VMSS_VM_TYPE.lower():
+        return name.lower() == f"{parts[-3]}_{parts[-1]}".lower()
+    return parts[-1].lower() == name.lower()
+
+
+def _check_uniform_instances(estate: Estate, source: str) -> None:
+    """A VM document under ``.../virtualMachines`` that belongs to a Uniform scale set is refused.
+
+    Real ARM never lists a Uniform instance among the subscription's virtual machines (facts §0, VMSS
+    orchestration modes doc): it is served only under its scale set, so the estate must give it the id
+    ``.../virtualMachineScaleSets/{set}/virtualMachines/{instanceId}``. Flexible-mode VMs stay where they are.
+    """
+    for sub in estate.subscriptions.values():
+        for vm in estate.list(sub.subscription_id, "Microsoft.Compute/virtualMachines"):
+            ref = ((vm.get("properties") or {}).get("virtualMachineScaleSet") or {}).get("id")
+            vmss = estate.get(str(ref)) if ref else None
+            mode = str(((vmss or {}).get("properties") or {}).get("orchestrationMode", "")).lower()
+            _need(
+                mode != "uniform",
+                source,
+                f"resources ({vm['id']})",
+                f"is an instance of the Uniform scale set {vmss['name'] if vmss else ref}; real ARM never "
+                "lists those among virtualMachines. Give it the id "
+                f"{ref}/virtualMachines/<instanceId> so it is served only under its scale set",
+            )
 
 
 # -- loading ----------------------------------------------------------------------------------------
@@ -302,7 +350,7 @@ def parse_estate(doc: Any, source: str = "estate", *, copy_docs: bool = True) ->
         )
         _need(isinstance(r.get("name"), str) and r["name"], source, where, 'has no "name"')
         _need(
-            rid.rstrip("/").split("/")[-1].lower() == r["name"].lower(),
+            _name_matches(rid, r["name"]),
             source,
             where,
             f'"name" {r["name"]!r} does not match the last segment of the id',
@@ -310,7 +358,8 @@ def parse_estate(doc: Any, source: str = "estate", *, copy_docs: bool = True) ->
         expected = resource_type_of(rid)
         rtype = r.get("type")
         _need(
-            isinstance(rtype, str) and rtype.lower() == expected.lower(),
+            isinstance(rtype, str)
+            and (rtype.lower() == expected.lower() or _is_vmss_instance_doc(rid, rtype)),
             source,
             where,
             f'"type" must be {expected!r} (found {rtype!r})',
@@ -352,4 +401,5 @@ def parse_estate(doc: Any, source: str = "estate", *, copy_docs: bool = True) ->
     for rg_id, rg_doc in pending_rgs.items():  # a resource group an estate left implicit still exists in ARM
         if estate.get(rg_id) is None:
             estate.put(rg_doc)
+    _check_uniform_instances(estate, source)
     return estate

@@ -10,10 +10,12 @@ Decisions:
   does not exist yet. Then (and also after an "available" answer) the subscription's vault list is searched
   for the name: the Backup docs want vault names unique in the subscription (facts §1.1), and a create in
   another group would fail with 409 otherwise. When the service says taken, the list names the group.
-* A redundancy change on an existing vault uses the backup storage config ``update`` (PUT), as
-  ``az backup vault backup-properties set`` does; it answers 200 with the resulting config, whereas ``patch``
-  answers 204 with nothing to confirm. Redundancy and Cross Region Restore of a *new* vault go in the create
-  request itself (``redundancySettings``), so there is no window with the service default.
+* A redundancy change on an existing vault is a vault PATCH with ``redundancySettings`` (``vaults.begin_update``;
+  the service may answer 202 + Azure-AsyncOperation). Not the backup storage config API: once the vault API
+  has set a vault's redundancy (as our create does) the service refuses the storage config API for it
+  ("Redundancy settings for this vault cannot be modified using this API", facts §0). Redundancy and Cross
+  Region Restore of a *new* vault go in the create request itself (``redundancySettings``), so there is no
+  window with the service default.
 * Before anything touches Microsoft.RecoveryServices the provider's state is read with ``providers.get``:
   an unregistered namespace answers 409 and the SDK would then register it by itself (a write nobody asked
   for). A create plan on an unregistered subscription gets an explicit registration step instead.
@@ -635,15 +637,22 @@ class VaultService:
             irreversible.append(LOCKS_ON_PROTECTION)
         path = (
             f"/subscriptions/{vault.subscription_id}/resourceGroups/{vault.resource_group}/providers/"
-            f"{VAULT_TYPE}/{vault.name}/backupstorageconfig/vaultstorageconfig"
+            f"{VAULT_TYPE}/{vault.name}"
         )
         step = PlanStep(
             description=f"Change vault '{vault.name}': {', '.join(wants)}",
-            operation=f"PUT {path}",
+            operation=f"PATCH {path}",
             irreversible=enables_crr,
             why=f"{CRR_IRREVERSIBLE}." if enables_crr else None,
             action="set_redundancy",
-            body={"properties": {"storageModelType": red, "storageType": red, "crossRegionRestoreFlag": crr}},
+            body={
+                "properties": {
+                    "redundancySettings": {
+                        "standardTierStorageRedundancy": red,
+                        "crossRegionRestore": "Enabled" if crr else "Disabled",
+                    }
+                }
+            },
         )
         return plan(f"Change vault {vault.name}: {', '.join(wants)}", steps=[step], irreversible=irreversible)
 
@@ -698,9 +707,10 @@ class VaultService:
                 await poller.result()
                 message = f"Vault {plan.vault_name} created"
             else:
-                await self.factory.backup(sub).backup_resource_storage_configs_non_crr.update(
-                    plan.vault_name, rg, dict(step.body), raw_response_hook=hook
+                poller = await self.factory.recovery_services(sub).vaults.begin_update(
+                    rg, plan.vault_name, dict(step.body), raw_response_hook=hook
                 )
+                await poller.result()
                 message = f"Vault {plan.vault_name} changed"
         except ReadOnlyViolation as exc:
             return StepOutcome(

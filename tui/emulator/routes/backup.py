@@ -17,7 +17,7 @@ from aiohttp import web
 from .. import builders
 from ..estate import Estate, resource_group_of, subscription_of
 from ..lro import RETRY_AFTER, accepted, result_response, status_response
-from ..regions import REGIONS
+from ..regions import REGIONS, ULTRA_DISK_GRS_REGIONS
 from ..routing import ArmError, Ctx, Router, json_response
 from .vaults import (
     POLICY_TYPE,
@@ -25,6 +25,7 @@ from .vaults import (
     add_protected_item,
     apply_redundancy,
     backup_index,
+    check_storage_config_allowed,
     get_vault,
     has_protected_items,
     item_for_vm,
@@ -46,13 +47,13 @@ BAD_CONFIGURE = (
     "Input for configure protection is not in proper format\r\nPlease ensure that container exists "
     "and other parameters are in valid format",
 )
-# Agent error code and text from the backup troubleshooting doc (facts sheet §2.5).
-AGENT_CODE = "UserErrorGuestAgentStatusUnavailable"
-AGENT_MESSAGE = "VM Agent unable to communicate with Azure Backup"
-AGENT_RECOMMENDATIONS = [
-    "Ensure the VM is running and the Azure VM agent status is Ready (VM > Properties).",
-    "Restart or reinstall the VM agent, and make sure the VM can reach 168.63.129.16 on ports 80 and 32526.",
-]
+# Service wording, from a real error quoted in MicrosoftDocs/azure-docs issue #116318 (Oct 2023); the regions
+# where GRS / CRR work for these disks are in ``regions.ULTRA_DISK_GRS_REGIONS`` (facts §0, [M26]).
+ULTRA_GRS = (
+    "UserErrorUltraDiskOrPremiumSSDV2DiskVMCannotBeProtectedOnGRSVault",
+    "Protection of virtual machines with Ultra disk or Premium SSD v2 could not be performed in the selected "
+    "vault, with storage replication type as geo-redundant.",
+)
 
 
 # -- small helpers -------------------------------------------------------------------------------------------
@@ -103,30 +104,33 @@ def _check_fabric(ctx: Ctx) -> None:
         )
 
 
-def _names(vm_id: str) -> tuple[str, str]:
-    """(container, item) names of a VM: ``IaasVMContainer;iaasvmcontainerv2;rg;vm``, ``VM;iaasvmcontainerv2;rg;vm``."""
+def _container_key(vm_id: str) -> str:
+    """``iaasvmcontainerv2;{rg};{vm}``: the resource group and VM name keep their case (facts §0)."""
     rg, vm = resource_group_of(vm_id) or "", vm_id.rstrip("/").rsplit("/", 1)[-1]
-    return f"IaasVMContainer;iaasvmcontainerv2;{rg};{vm}", f"VM;iaasvmcontainerv2;{rg};{vm}"
+    return f"iaasvmcontainerv2;{rg};{vm}"
+
+
+def _names(vm_id: str) -> tuple[str, str]:
+    """(container, item) of a protected item: ``IaasVMContainer;iaasvmcontainerv2;rg;vm``, ``VM;iaasvmcontainerv2;rg;vm``.
+
+    As BackupProtectedItems_List.json and the CLI 2.89.1 recording test_backup_csb_enable_for_vm.yaml show them.
+    """
+    key = _container_key(vm_id)
+    return f"IaasVMContainer;{key}", f"VM;{key}"
+
+
+def _status_names(vm_id: str) -> dict[str, str]:
+    """backupStatus / pre-validation names: lower-case prefixes, resource group and VM keep their case.
+
+    GetBackupStatus.json: ``iaasvmcontainer;iaasvmcontainerv2;testRg;testVm``, ``vm;iaasvmcontainerv2;testRg;testVm``.
+    """
+    key = _container_key(vm_id)
+    return {"containerName": f"iaasvmcontainer;{key}", "protectedItemName": f"vm;{key}"}
 
 
 def _strip(name: str, prefix: str) -> str:
     low = name.lower()
     return low[len(prefix) :] if low.startswith(prefix) else low
-
-
-def _agent_ready(vm: dict[str, Any]) -> bool:
-    """False when a running VM reports no Ready guest agent; a stopped VM or one without an instance view passes."""
-    iv = (vm.get("properties") or {}).get("instanceView")
-    if not isinstance(iv, dict):
-        return True
-    power = next(
-        (s.get("code", "") for s in iv.get("statuses") or [] if s.get("code", "").startswith("PowerState/")),
-        "",
-    )
-    if power and power.lower() != "powerstate/running":
-        return True
-    statuses = (iv.get("vmAgent") or {}).get("statuses") or []
-    return any(str(s.get("displayStatus", "")).lower() == "ready" for s in statuses)
 
 
 def _disk_skus(estate: Estate, vm: dict[str, Any]) -> list[str]:
@@ -142,26 +146,21 @@ def _disk_skus(estate: Estate, vm: dict[str, Any]) -> list[str]:
     return skus
 
 
-def _standard_policy_error(
-    estate: Estate, vm: dict[str, Any], policy: dict[str, Any]
-) -> dict[str, str] | None:
-    """The service's refusal of a Standard (V1) policy for VMs only Enhanced policy can protect, or None."""
-    if (policy.get("properties") or {}).get("policyType", "V1") != "V1":
+def _ultra_grs_error(estate: Estate, vm: dict[str, Any], vault: dict[str, Any]) -> dict[str, str] | None:
+    """The service's refusal to protect a PSSD v2 / Ultra VM in a GRS (or CRR) vault outside the supported regions.
+
+    Standard and Enhanced policies are both accepted otherwise: Trusted Launch works with Standard for REST
+    >= 2025-01-01 (facts §0), and no source shows the service refusing Standard for PSSD v2 / Ultra at enable
+    time, so the emulator does not invent that refusal.
+    """
+    if not any(s.lower() in _ULTRA_SKUS for s in _disk_skus(estate, vm)):
         return None
-    security = ((vm.get("properties") or {}).get("securityProfile") or {}).get("securityType", "")
-    if str(security).lower() == "trustedlaunch":
-        return {
-            "code": "UserErrorTrustedLaunchVMNotSupportedByStandardPolicy",
-            "message": f"The virtual machine '{vm['name']}' uses Trusted Launch, which the Standard backup "
-            "policy does not support. Use an Enhanced policy to protect this VM.",
-        }
-    if any(s.lower() in _ULTRA_SKUS for s in _disk_skus(estate, vm)):
-        return {
-            "code": "UserErrorUltraDiskOrPremiumSSDV2DiskNotSupportedForStandardPolicy",
-            "message": f"The virtual machine '{vm['name']}' has Premium SSD v2 or Ultra disks, which the "
-            "Standard backup policy does not support. Use an Enhanced policy to protect this VM.",
-        }
-    return None
+    red, crr = redundancy_of(vault)
+    if red != "GeoRedundant" and crr != "Enabled":
+        return None
+    if _norm(vault.get("location")) in ULTRA_DISK_GRS_REGIONS:
+        return None
+    return {"code": ULTRA_GRS[0], "message": ULTRA_GRS[1]}
 
 
 def _storage_config(ctx: Ctx, vault: dict[str, Any]) -> dict[str, Any]:
@@ -190,6 +189,7 @@ async def _change_storage(ctx: Ctx) -> dict[str, Any]:
     storage = props.get("storageType") or props.get("storageModelType")
     flag = props.get("crossRegionRestoreFlag")
     crr = None if flag is None else ("Enabled" if flag is True or str(flag).lower() == "true" else "Disabled")
+    check_storage_config_allowed(ctx.estate, vault, storage, crr)
     apply_redundancy(ctx.estate, vault, storage, crr)
     return vault
 
@@ -218,7 +218,12 @@ def _count(policy: dict[str, Any] | None, delta: int) -> None:
         props["protectedItemsCount"] = max(0, int(props.get("protectedItemsCount") or 0) + delta)
 
 
-def _new_item(vault: dict[str, Any], vm: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
+def _new_item(ctx: Ctx, vault: dict[str, Any], vm: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
+    """A protected item just enabled, as the service shows it (CLI 2.89.1 recording test_backup_csb_enable_for_vm.yaml).
+
+    ``IRPending``, healthy, no backup yet (``lastBackupStatus`` empty, ``lastBackupTime`` 2001-01-01), whatever
+    the VM agent's state: an agent problem surfaces only when the first backup job runs (facts §0).
+    """
     ptype = (policy.get("properties") or {}).get("policyType", "V1")
     doc = builders.protected_item(
         vault["id"],
@@ -227,35 +232,48 @@ def _new_item(vault: dict[str, Any], vm: dict[str, Any], policy: dict[str, Any])
         policy_type=ptype,
         protection_state="IRPending",
         health_status="Passed",
+        last_backup_status="",
+        last_backup_time="2001-01-01T00:00:00Z",
     )
     props = doc["properties"]
     props["policyId"] = policy["id"]
-    props["protectionStatus"] = "Healthy"
-    props["lastBackupStatus"] = ""
-    for key in ("lastBackupTime", "lastRecoveryPoint"):
-        props.pop(key, None)
-    props["healthDetails"] = []
+    props.pop("lastRecoveryPoint", None)
+    props["vaultId"] = f"{ctx.base()}{vault['id'].lstrip('/')}"  # the service gives an absolute URL here
+    props["isArchiveEnabled"] = False
+    props["softDeleteRetentionPeriod"] = 0
+    props["sourceLocation"] = _norm(vm.get("location"))
+    props["sourceSideScanInfo"] = {
+        "sourceSideScanStatus": "NotConfigured",
+        "sourceSideScanSummary": "Unknown",
+    }
     return doc
 
 
-def _mark_agent_error(doc: dict[str, Any]) -> None:
-    props = doc["properties"]
-    props.update(
-        {
-            "protectionState": "ProtectionError",
-            "protectionStatus": "Unhealthy",
-            "healthStatus": "ActionRequired",
-            "lastBackupStatus": "Failed",
-        }
-    )
-    props["healthDetails"] = [
-        {
-            "code": 400239,
-            "title": AGENT_CODE,
-            "message": AGENT_MESSAGE,
-            "recommendations": AGENT_RECOMMENDATIONS,
-        }
-    ]
+def _protectable_item(vault: dict[str, Any], vm: dict[str, Any]) -> dict[str, Any]:
+    """An Azure VM protectable item as the service names it (facts §0 "Real wire shapes").
+
+    Name ``iaasvmcontainerv2;{rg};{vm}``, id segment ``vm;iaasvmcontainerv2;{rg};{vm}`` under container
+    ``IaasVMContainer;iaasvmcontainerv2;{rg};{vm}`` (resource group and VM keep their case), with
+    ``virtualMachineVersion: "Compute"`` and ``resourceGroup`` (AzureIaaSComputeVMProtectableItem in the
+    backup spec; BackupProtectableItems_List.json has the other keys).
+    """
+    key = _container_key(vm["id"])
+    return {
+        "id": f"{vault['id']}/backupFabrics/Azure/protectionContainers/IaasVMContainer;{key}"
+        f"/protectableItems/vm;{key}",
+        "name": key,
+        "type": PROTECTABLE_TYPE,
+        "properties": {
+            "virtualMachineId": vm["id"],
+            "virtualMachineVersion": "Compute",
+            "resourceGroup": resource_group_of(vm["id"]),
+            "protectableItemType": VM_TYPE,
+            "backupManagementType": "AzureIaasVM",
+            "workloadType": "VM",
+            "friendlyName": vm["name"],
+            "protectionState": "NotProtected",
+        },
+    }
 
 
 def _vm_or_none(estate: Estate, vm_id: str) -> dict[str, Any] | None:
@@ -409,20 +427,7 @@ def register(router: Router) -> None:
         for vm in ctx.estate.list(ctx.sub_id, VM_TYPE):
             if _norm(vm.get("location")) != region or item_for_vm(ctx.estate, vm["id"]) is not None:
                 continue
-            container, item = _names(vm["id"])
-            doc = {
-                "id": f"{vault['id']}/backupFabrics/Azure/protectionContainers/{container}/protectableItems/{item}",
-                "name": item,
-                "type": PROTECTABLE_TYPE,
-                "properties": {
-                    "protectableItemType": VM_TYPE,
-                    "backupManagementType": "AzureIaasVM",
-                    "workloadType": "VM",
-                    "friendlyName": vm["name"],
-                    "protectionState": "NotProtected",
-                    "virtualMachineId": vm["id"],
-                },
-            }
+            doc = _protectable_item(vault, vm)
             if _matches(doc, clauses):
                 out.append(doc)
         return ctx.page(out)
@@ -493,14 +498,9 @@ def register(router: Router) -> None:
             and str(current["properties"].get("policyId", "")).lower() == policy["id"].lower()
         ):
             return json_response(current)  # same policy again: nothing changes
-        error = _standard_policy_error(ctx.estate, vm, policy)
+        error = _ultra_grs_error(ctx.estate, vm, vault)
         if current is None and error is None:
-            doc = _new_item(vault, vm, policy)
-            crash_only = (policy.get("properties") or {}).get(
-                "snapshotConsistencyType"
-            ) == "OnlyCrashConsistent"
-            if not crash_only and not _agent_ready(vm):
-                _mark_agent_error(doc)
+            doc = _new_item(ctx, vault, vm, policy)
             add_protected_item(ctx.estate, doc)
             _count(policy, +1)
             item_id = doc["id"]
@@ -571,13 +571,11 @@ def register(router: Router) -> None:
         if item is None:
             return json_response({"protectionStatus": "NotProtected", "errorCode": "Success"})
         props = item["properties"]
-        container = item["id"].split("/protectionContainers/", 1)[1].split("/", 1)[0]
         out: dict[str, Any] = {
             "protectionStatus": "Protected",
             "vaultId": vault_of(item["id"]),
             "fabricName": "Azure",
-            "containerName": container.lower(),
-            "protectedItemName": item["name"].lower(),
+            **_status_names(vm["id"]),
             "policyName": props.get("policyName") or str(props.get("policyId", "")).rsplit("/", 1)[-1],
             "errorCode": "Success",
             "errorMessage": "",
@@ -609,8 +607,7 @@ def register(router: Router) -> None:
                     "recommendation": "Check the VM id and that the VM still exists.",
                 }
             )
-        container, item_name = _names(vm["id"])
-        names = {"containerName": container.lower(), "protectedItemName": item_name.lower()}
+        names = _status_names(vm["id"])
         item = item_for_vm(ctx.estate, vm["id"])
         if item is not None:
             return json_response(

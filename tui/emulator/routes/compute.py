@@ -47,14 +47,16 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..builders import provisioning_status
 from ..lro import Operation, accepted, op_urls
-from ..routing import ArmError, Ctx, Router, json_response, register_plain_resource
+from ..routing import ArmError, Ctx, Router, json_response, not_found, register_plain_resource
 
 if TYPE_CHECKING:
     from ..server import Emulator
 
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
+VMSS_VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
 DISK_TYPE = "Microsoft.Compute/disks"
 PROBE_MARKER = "# vmbackup-prep-probe v1"
 PROBE_PREFIX = "VMBACKUP_PREP_PROBE "
@@ -122,16 +124,11 @@ def instance_view_of(doc: dict[str, Any]) -> dict[str, Any]:
     if iv is not None:
         return iv
     state = str(props.get("provisioningState") or "Succeeded")
-    if state.lower() == "failed":
-        prov = {"code": "ProvisioningState/failed", "level": "Error", "displayStatus": "Provisioning failed"}
-    else:
-        prov = {
-            "code": f"ProvisioningState/{state.lower()}",
-            "level": "Info",
-            "displayStatus": f"Provisioning {state.lower()}",
-        }
     return {
-        "statuses": [prov, {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"}]
+        "statuses": [
+            provisioning_status(state),
+            {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"},
+        ]
     }
 
 
@@ -376,4 +373,25 @@ def register(router: Router) -> None:
 
     # -- scale sets and disks ----------------------------------------------------------------------
     register_plain_resource(router, "Microsoft.Compute", VMSS_TYPE, "virtualMachineScaleSets")
+
+    def vmss_id(ctx: Ctx) -> str:
+        return f"{ctx.rg_id()}/providers/{VMSS_TYPE}/{ctx.params['vmss']}"
+
+    @router.route("GET", rg_root + "/virtualMachineScaleSets/{vmss}/virtualMachines")
+    async def list_vmss_vms(ctx: Ctx) -> web.Response:
+        """Instances of a scale set (VirtualMachineScaleSetVMs_List): the only place Uniform instances appear."""
+        scale_set = ctx.get_or_404(vmss_id(ctx), VMSS_TYPE)
+        expand = (ctx.query.get("$expand") or "").lower() == "instanceview"
+        docs = ctx.estate.children(scale_set["id"], VMSS_VM_TYPE)
+        return ctx.page(_Mapped(docs, expanded_vm if expand else plain_vm))  # type: ignore[arg-type]
+
+    @router.route("GET", rg_root + "/virtualMachineScaleSets/{vmss}/virtualMachines/{instance}")
+    async def get_vmss_vm(ctx: Ctx) -> web.Response:
+        scale_set = ctx.get_or_404(vmss_id(ctx), VMSS_TYPE)
+        doc = ctx.estate.get(f"{scale_set['id']}/virtualMachines/{ctx.params['instance']}")
+        if doc is None:
+            raise not_found(f"{VMSS_TYPE}/virtualMachines", ctx.params["instance"], ctx.params.get("rg"))
+        expand = (ctx.query.get("$expand") or "").lower() == "instanceview"
+        return json_response(expanded_vm(doc) if expand else plain_vm(doc))
+
     register_plain_resource(router, "Microsoft.Compute", DISK_TYPE, "disks")
