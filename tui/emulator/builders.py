@@ -499,8 +499,14 @@ def virtual_machine(
     """
     vm_id = resource_id(subscription_id, resource_group, "Microsoft.Compute/virtualMachines", name)
     computer_name = computer_name or name[:15]
-    if os_disk_spec is None:
-        os_disk_spec = os_disk(f"{name}_OsDisk_1", os_type)
+    if os_disk_spec is None:  # a managed OS disk always names its disk resource (VirtualMachine_Get.json)
+        os_disk_spec = os_disk(
+            f"{name}_OsDisk_1",
+            os_type,
+            disk_id=resource_id(
+                subscription_id, resource_group, "Microsoft.Compute/disks", f"{name}_OsDisk_1"
+            ),
+        )
     storage: Doc = {}
     if image_id:
         storage["imageReference"] = {"id": image_id}
