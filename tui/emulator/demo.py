@@ -139,17 +139,20 @@ RULE_TRIGGERS: dict[str, str] = {
     "vm-already-protected": "vm-weu-app03 is protected by rsv-apps-weu (blocker when rsv-prod-weu is chosen); "
     "vm-weu-web01/web02/sql01 are protected by rsv-prod-weu (info)",
     "vm-provisioning-failed": "vm-eus-etl01: provisioningState Failed (CustomScriptExtension failed)",
-    "vm-agent-missing": "vm-neu-tools01: provisionVMAgent false and running with no vmAgent in the instance view",
+    "vm-agent-missing": "vm-neu-tools01: provisionVMAgent false, its agent never reported; vm-weu-silent01: agent never "
+    "reported (vmAgent Unknown, 'VM status blob is found but not yet populated.', no handlers)",
     "vm-agent-not-ready": "vm-neu-app03: running, agent 'Not Ready' (ProvisioningState/Unavailable)",
     "vm-agent-outdated": f"vm-eus-app02: Windows agent {OLD_WINDOWS_AGENT} (< 2.6.1198.718)",
-    "vm-extension-failed": "vm-eus-file01: VMSnapshot extension ProvisioningState/failed, level Error",
+    "vm-extension-failed": "vm-eus-file01: VMSnapshot ProvisioningState/failed/-2147024894; vm-weu-batch01: "
+    "CustomScriptExtension failed/-2147024894; vm-weu-agent01: DependencyAgentLinux stuck deleting",
     "vm-not-running": "vm-neu-app02: deallocated",
     "vm-disk-count": "vm-eus-dw01: 34 managed data disks",
-    "vm-disk-size": "vm-weu-pg01: 40,960 GiB Premium SSD v2 disk (> 32 TiB); vm-weu-hr01: 8 TiB ADE-encrypted disk",
+    "vm-disk-size": "vm-weu-hr01: 8 TiB ADE-encrypted disk (vm-weu-pg01's 40,960 GiB disk is within 64 TB)",
     "vm-ephemeral-os-disk": "vm-eus-build01: osDisk.diffDiskSettings.option Local",
     "vm-shared-disk": "vm-weu-clus01: data disk vm-weu-clus01-shared00 has maxShares 2",
-    "vm-requires-enhanced-policy": "vm-weu-api01 (TrustedLaunch); vm-weu-pg01 (PremiumV2_LRS data disk)",
-    "vm-write-accelerator": "vm-weu-hana01: log disk with writeAcceleratorEnabled true",
+    "vm-requires-enhanced-policy": "vm-weu-pg01, vm-swc-tsdb01 (PremiumV2_LRS data disks)",
+    "vm-write-accelerator": "vm-weu-hana01: data (log) disk with Write Accelerator (warning); vm-weu-hana02: OS disk "
+    "with Write Accelerator (blocker)",
     "vm-encrypted-ade": "vm-weu-hr01: AzureDiskEncryption extension and disk encryptionSettingsCollection enabled",
     "vm-os-unsupported": "vm-weu-legacy01 (Windows Server 2003 R2 32-bit) and vm-neu-flatcar01 (Flatcar/CoreOS): "
     "blocker; vm-neu-arch01 (Arch Linux, not endorsed): warning",
@@ -161,7 +164,20 @@ RULE_TRIGGERS: dict[str, str] = {
     "at 4000; vm-eus-app02 (old agent) in snet-restricted: nsg-restricted-eus denies Storage:443 outbound at 300",
     "guest-wireserver-unreachable": "vm-neu-print01: in-guest probe finds 168.63.129.16:32526 blocked",
     "guest-dhcp-disabled": "vm-neu-dns01: in-guest probe finds DHCP disabled (static IP in the guest)",
-    "guest-extensions-disabled": "vm-neu-mon01 (Ubuntu): in-guest probe finds Extensions.Enable=n",
+    "guest-extensions-disabled": "vm-neu-mon01 (Ubuntu): in-guest probe finds Extensions.Enable=n; vm-weu-noext01: "
+    "osProfile.allowExtensionOperations false",
+    "vm-updating": "vm-weu-patch01: provisioningState Updating",
+    "vm-unmanaged-disks": "vm-leg-app01: OS and data disks are VHD page blobs (vhd.uri)",
+    "vm-disk-data-access-auth": "vm-weu-aad01: data disk with dataAccessAuthMode AzureActiveDirectory",
+    "vm-data-disk-security-type": "vm-weu-dsec01: data disk whose securityProfile.securityType is TrustedLaunch",
+    "vm-confidential-prerequisites": "vm-weu-cvm01: Confidential VM, Standard_DC4as_v6 in westeurope (warning)",
+    "vm-ultra-disk-grs": "vm-swc-tsdb01 (PremiumV2_LRS) against rsv-data-swc (GeoRedundant, swedencentral)",
+    "vm-resource-lock": "vm-weu-ledger01: CanNotDelete lock on rg-locked-weu; every westeurope VM of Contoso "
+    "Production: ReadOnly lock on AzureBackupRG_westeurope_1",
+    "vm-trusted-launch": "vm-weu-api01, vm-weu-dsec01 (securityType TrustedLaunch): info",
+    "vault-other-subscription": "any Contoso Production VM evaluated against a vault of another subscription "
+    "(e.g. vm-ana-spark01 with --vault rsv-prod-neu)",
+    "vault-policy-item-limit": "rsv-data-swc: policy HourlyFleetPolicy already has 1,000 protected items",
 }
 
 READY_VMS = (
@@ -296,6 +312,8 @@ class _Builder:
         monitor: bool = True,
         backup_ext: bool | str = False,
         agent_version: str | None = None,
+        os_wa: bool | None = None,
+        os_security_encryption: str | None = None,
         **vm_kwargs: Any,
     ) -> str:
         """Create a VM with its disks, NIC and optional public IP. ``data`` is [(sizeGB, sku), ...].
@@ -322,6 +340,8 @@ class _Builder:
             create_option=created,
             ephemeral=ephemeral,
             vhd_uri=f"{blob}-osdisk.vhd" if blob else None,
+            write_accelerator=os_wa,
+            security_encryption_type=os_security_encryption,
         )
         if not ephemeral and not blob:
             img_ref = None
@@ -383,6 +403,8 @@ class _Builder:
                     ade_key_vault_id=ade_kv,
                     iops=opts.get("iops"),
                     mbps=opts.get("mbps"),
+                    data_access_auth_mode=opts.get("data_access_auth_mode"),
+                    security_type=opts.get("security_type"),
                 )
             )
         nic_name = f"{name}-nic01"
@@ -1274,10 +1296,118 @@ def _small_sub(
         x.vm(sub, rgn, name, location, os_key, sn["snet-default"], **kw)
 
 
+def _platform(x: _Builder) -> None:
+    """Issue 8: real-shaped situations for the rule ids added or changed then (see RULE_TRIGGERS)."""
+    s, weu, swc = SUB_PROD, "westeurope", "swedencentral"
+    rg = x.rg(s, "rg-platform-weu", weu, env="prod", app="platform")
+    nsg = x.nsg(s, rg, "nsg-platform-weu", weu, _mgmt_rules())
+    sn = x.vnet(
+        s, rg, "vnet-platform-weu", weu, "10.70.0.0/16", [("snet-platform", "10.70.1.0/24", nsg, None)]
+    )
+    net = sn["snet-platform"]
+    cse_failed = b.vm_extension(
+        "CustomScriptExtension",
+        "Microsoft.Compute",
+        "CustomScriptExtension",
+        "1.10.18",
+        state="failed",
+        failure_code="-2147024894",
+        message="Command execution finished, but failed because it returned a non-zero exit code of: '1'.",
+    )
+    dep_deleting = b.vm_extension(
+        "DependencyAgentLinux",
+        "Microsoft.Azure.Monitoring.DependencyAgent",
+        "DependencyAgentLinux",
+        "9.10.19",
+        state="deleting",
+    )
+    x.vm(s, rg, "vm-weu-batch01", weu, "win2022", net, extensions=[cse_failed])
+    x.vm(s, rg, "vm-weu-agent01", weu, "ubuntu2204", net, extensions=[dep_deleting])
+    x.vm(s, rg, "vm-weu-oldlin01", weu, "ubuntu2204", net, agent_version="2.2.49.2")
+    x.vm(s, rg, "vm-weu-patch01", weu, "ubuntu2204", net, provisioning_state="Updating")
+    x.vm(s, rg, "vm-weu-noext01", weu, "ubuntu2204", net, allow_extension_operations=False)
+    x.vm(
+        s,
+        rg,
+        "vm-weu-hana02",
+        weu,
+        "ubuntu2204",
+        net,
+        size="Standard_M32ts",
+        os_wa=True,
+        os_sku="Premium_LRS",
+    )
+    x.vm(
+        s,
+        rg,
+        "vm-weu-aad01",
+        weu,
+        "ubuntu2204",
+        net,
+        data=[(256, "Premium_LRS")],
+        data_opts={0: {"data_access_auth_mode": "AzureActiveDirectory"}},
+    )
+    x.vm(
+        s,
+        rg,
+        "vm-weu-dsec01",
+        weu,
+        "win2022",
+        net,
+        data=[(128, "Premium_LRS")],
+        data_opts={0: {"security_type": "TrustedLaunch"}},
+        security_type="TrustedLaunch",
+    )
+    x.vm(
+        s,
+        rg,
+        "vm-weu-cvm01",
+        weu,
+        "ubuntu2204",
+        net,
+        size="Standard_DC4as_v6",
+        security_type="ConfidentialVM",
+        os_security_encryption="DiskWithVMGuestState",
+    )
+    x.vm(s, rg, "vm-weu-silent01", weu, "ubuntu2204", net, agent=None)
+    locked = x.rg(s, "rg-locked-weu", weu, env="prod", app="ledger")
+    x.vm(s, locked, "vm-weu-ledger01", weu, "ubuntu2204", net)
+    x.rg(s, "AzureBackupRG_westeurope_1", weu)
+    x.resources += [
+        b.management_lock(b.rg_id(s, locked), "ledger-no-delete", "CanNotDelete", "Ledger: never delete"),
+        b.management_lock(b.rg_id(s, "AzureBackupRG_westeurope_1"), "rp-freeze", "ReadOnly"),
+    ]
+    # Premium SSD v2 in Sweden Central, next to a GRS vault: GRS for these disks is not offered there.
+    rg_swc = x.rg(s, "rg-data-swc", swc, env="prod", app="timeseries")
+    nsg_swc = x.nsg(s, rg_swc, "nsg-data-swc", swc, _mgmt_rules())
+    sn_swc = x.vnet(
+        s, rg_swc, "vnet-data-swc", swc, "10.80.0.0/16", [("snet-data", "10.80.1.0/24", nsg_swc, None)]
+    )
+    x.vm(
+        s,
+        rg_swc,
+        "vm-swc-tsdb01",
+        swc,
+        "ubuntu2204",
+        sn_swc["snet-data"],
+        zone="1",
+        data=[(2048, "PremiumV2_LRS")],
+        data_opts={0: {"iops": 6000, "mbps": 250}},
+    )
+    vault = b.recovery_services_vault(s, rg_swc, "rsv-data-swc", location=swc, redundancy="GeoRedundant")
+    x.resources += [
+        vault,
+        b.backup_policy(vault["id"], "DefaultPolicy"),
+        b.backup_policy(vault["id"], "EnhancedPolicy"),
+        b.backup_policy(vault["id"], "HourlyFleetPolicy", policy_type="V2", protected_items_count=1000),
+    ]
+
+
 def build_demo_estate() -> dict[str, Any]:
     """The Contoso demo estate document (``vmbackup-prep/estate/v1``)."""
     x = _Builder()
     _production(x)
+    _platform(x)
     _small_sub(
         x,
         SUB_ANALYTICS,
