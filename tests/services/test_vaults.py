@@ -329,7 +329,7 @@ async def test_redundancy_change_on_unlocked_vault_then_crr_off_is_refused(make_
         assert result.ok, result.as_dict()
         assert result.outcomes[0].request_id
         assert (result.vault.redundancy, result.vault.cross_region_restore) == ("GeoRedundant", True)
-        assert writes(emu)[-1].startswith("PUT ") and writes(emu)[-1].endswith("/vaultstorageconfig")
+        assert writes(emu)[-1].startswith("PATCH ") and writes(emu)[-1].endswith("/vaults/rsv-lrs")
 
         same = await svc.plan_redundancy(result.vault, "GRS", True)
         assert same.noop and same.summary.startswith("Nothing to do")
