@@ -29,8 +29,11 @@ def _nic_count(vm: VmFacts) -> int:
 
 
 def _os_unsupported_2015(vm: VmFacts) -> bool:
-    """Today's OS problems, plus Windows Server 2008 without R2 (2015 required 2008 R2 or later)."""
-    if os_problem(vm) is not None:
+    """What 2015 did not support: 32-bit, container Linux, Windows before 2008, Linux not endorsed (today's
+    blockers and the Linux warning), plus Windows Server 2008 without R2 (2015 required 2008 R2 or later).
+    Today's limited support of Windows 2008 R2 to 2012 R2 is not a 2015 limitation."""
+    problem = os_problem(vm)
+    if problem is not None and (problem[0] == "blocker" or not is_windows(vm)):
         return True
     text = " ".join(p for p in (vm.os_name, vm.image_offer, vm.image_sku) if p)
     return is_windows(vm) and bool(_WINDOWS_2008_NOT_R2.search(text))
