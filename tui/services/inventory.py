@@ -180,7 +180,7 @@ class InventoryService:
             sub.error = _short(error)
             self.progress(f"{sub.name}: {sub.access}", 1, 1)
             return _SubResult([], [], True)
-        lists = await self._lists(sub)
+        lists = await self._lists(sub, scale_sets=not wanted)
         if lists is None:
             return _SubResult([], [], True)
         if wanted:  # before any per-VM call
@@ -210,8 +210,9 @@ class InventoryService:
             sub.regions[f.location] = sub.regions.get(f.location, 0) + 1
         return _SubResult(facts, await self._vaults(sub, lists.vaults), lists.vaults_complete)
 
-    async def _lists(self, sub: SubscriptionFacts) -> _Lists | None:
-        """Every subscription-wide list, none into a namespace that is not Registered."""
+    async def _lists(self, sub: SubscriptionFacts, *, scale_sets: bool = True) -> _Lists | None:
+        """Every subscription-wide list, none into a namespace that is not Registered. Scale sets only when
+        the whole subscription is scanned (a scan narrowed to named VMs is not about them)."""
         compute, network = self.factory.compute(sub.id), self.factory.network(sub.id)
 
         async def guarded(label: str, pager: Any) -> list[dict[str, Any]] | str:
@@ -232,8 +233,9 @@ class InventoryService:
                 "vms": guarded("virtual machines", compute.virtual_machines.list_all()),
                 "status": guarded("power states", compute.virtual_machines.list_all(status_only="true")),
                 "disks": guarded("disks", compute.disks.list()),
-                "scale_sets": guarded("scale sets", compute.virtual_machine_scale_sets.list_all()),
             }
+            if scale_sets:
+                calls["scale_sets"] = guarded("scale sets", compute.virtual_machine_scale_sets.list_all())
         if self._registered(sub, NETWORK):
             calls |= {
                 "nics": guarded("network interfaces", network.network_interfaces.list_all()),

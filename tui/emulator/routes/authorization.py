@@ -51,27 +51,34 @@ def _locks(ctx: Ctx, scope: str) -> list[dict[str, Any]]:
 def register(router: Router) -> None:
     sub_scope = "/subscriptions/{sub}"
 
-    @router.route("GET", sub_scope + "/providers/Microsoft.Authorization/locks")
+    def lists(template: str) -> list[str]:
+        # ManagementLocks_ListByScope sends "/{scope}/..." with a scope that starts with "/": ARM takes both.
+        return [template, "/" + template]
+
     async def list_at_subscription(ctx: Ctx) -> web.Response:
         return ctx.page(_locks(ctx, f"/subscriptions/{ctx.sub_id}"))
 
-    @router.route("GET", sub_scope + "/resourceGroups/{rg}/providers/Microsoft.Authorization/locks")
     async def list_at_group(ctx: Ctx) -> web.Response:
         ctx.require_rg()
         return ctx.page(_locks(ctx, ctx.rg_id()))
 
-    def resource_list(template: str) -> None:
-        @router.route("GET", template + "/providers/Microsoft.Authorization/locks")
-        async def list_at_resource(ctx: Ctx) -> web.Response:
-            ctx.require_rg()
-            path = ctx.request.path
-            resource_id = path[: path.lower().rfind("/providers/microsoft.authorization/locks")]
-            if ctx.estate.get(resource_id) is None:
-                raise not_found(resource_id.split("/")[-2], resource_id.rsplit("/", 1)[-1], ctx.params["rg"])
-            return ctx.page(_locks(ctx, resource_id))
+    for template in lists(sub_scope + "/providers/Microsoft.Authorization/locks"):
+        router.add("GET", template, list_at_subscription)
+    for template in lists(sub_scope + "/resourceGroups/{rg}/providers/Microsoft.Authorization/locks"):
+        router.add("GET", template, list_at_group)
 
-    resource_list(_RESOURCE + "/{type}/{name}")  # ManagementLocks_ListAtResourceLevel / ListByScope
-    resource_list(_RESOURCE + "/{ptype}/{pname}/{type}/{name}")  # a child resource
+    async def list_at_resource(ctx: Ctx) -> web.Response:
+        ctx.require_rg()
+        path = "/" + ctx.request.path.lstrip("/")
+        resource_id = path[: path.lower().rfind("/providers/microsoft.authorization/locks")]
+        if ctx.estate.get(resource_id) is None:
+            raise not_found(resource_id.split("/")[-2], resource_id.rsplit("/", 1)[-1], ctx.params["rg"])
+        return ctx.page(_locks(ctx, resource_id))
+
+    # ManagementLocks_ListAtResourceLevel / ListByScope, for a resource and for a child resource
+    for resource in (_RESOURCE + "/{type}/{name}", _RESOURCE + "/{ptype}/{pname}/{type}/{name}"):
+        for template in lists(resource + "/providers/Microsoft.Authorization/locks"):
+            router.add("GET", template, list_at_resource)
 
     @router.route("GET", sub_scope + "/providers/Microsoft.Authorization/locks/{lock}")
     async def get_at_subscription(ctx: Ctx) -> web.Response:
