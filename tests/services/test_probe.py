@@ -28,6 +28,16 @@ from tui.services.probe import (
     probe_command,
 )
 
+PROBE_KEYS = (  # the probe line's keys, in the contract's order
+    "wireserver_80",
+    "wireserver_32526",
+    "wireserver_443",
+    "dhcp",
+    "extensions_enabled",
+    "provisioning_agent",
+    "proxy",
+    "os",
+)
 LINE = (
     'VMBACKUP_PREP_PROBE {"wireserver_80":true,"wireserver_32526":false,"dhcp":true,'
     '"extensions_enabled":false,"proxy":"http://10.0.0.9:3128","os":"Linux"}'
@@ -43,16 +53,7 @@ def test_scripts_carry_marker_and_prefix(script):
     text = "\n".join(script)
     assert "VMBACKUP_PREP_PROBE " in text
     assert WIRESERVER in text
-    for key in (
-        "wireserver_80",
-        "wireserver_32526",
-        "wireserver_443",
-        "dhcp",
-        "extensions_enabled",
-        "provisioning_agent",
-        "proxy",
-        "os",
-    ):
+    for key in PROBE_KEYS:
         assert key in text
     assert all(isinstance(line, str) and "\n" not in line for line in script)
 
@@ -153,16 +154,7 @@ def _run_isolated(script: Path) -> dict:
 
 def test_linux_script_output_is_contract_json_defaults(tmp_path):
     data = _run_isolated(_isolated_copy(tmp_path, {}))
-    assert list(data) == [
-        "wireserver_80",
-        "wireserver_32526",
-        "wireserver_443",
-        "dhcp",
-        "extensions_enabled",
-        "provisioning_agent",
-        "proxy",
-        "os",
-    ]
+    assert list(data) == list(PROBE_KEYS)
     assert data["wireserver_80"] is False and data["wireserver_32526"] is False  # nothing reachable
     assert data["wireserver_443"] is False
     assert data["dhcp"] is None  # no recognisable configuration

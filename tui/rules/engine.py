@@ -224,16 +224,24 @@ def _source(where: str, raw: Mapping[str, Any]) -> tuple[str, str]:
     return source, date
 
 
-def _parse_unchecked(raw_items: Any) -> tuple[Unchecked, ...]:
-    if raw_items is None:
-        return ()
-    if not isinstance(raw_items, list):
-        raise RulesError("top level: 'unchecked' must be [[unchecked]] tables")
+def table_list(raw_items: Any, key: str, *, required: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """The ``[[key]]`` tables of a TOML document as (where, table), validated as a list of tables."""
+    if raw_items is None and not required:
+        return []
+    if not isinstance(raw_items, list) or (required and not raw_items):
+        raise RulesError(f"top level: expected [[{key}]] tables")
     out = []
     for index, raw in enumerate(raw_items):
-        where = f"unchecked #{index + 1}"
+        where = f"{key} #{index + 1}"
         if not isinstance(raw, dict):
             raise RulesError(f"{where}: must be a table")
+        out.append((where, raw))
+    return out
+
+
+def _parse_unchecked(raw_items: Any) -> tuple[Unchecked, ...]:
+    out = []
+    for where, raw in table_list(raw_items, "unchecked"):
         if unknown := sorted(set(raw) - set(_UNCHECKED_KEYS)):
             raise RulesError(f"{where}: unknown keys {unknown}")
         fact = _text(where, "fact", raw.get("fact"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from tui.model import VmFacts
 from tui.rules.checks import is_windows, os_problem
-from tui.rules.engine import RULES_DIR, RulesError
+from tui.rules.engine import RULES_DIR, RulesError, table_list
 
 DEFAULT_SEED = RULES_DIR / "seed-2015.toml"
 STATUSES = ("retired", "changed", "still-applies")
@@ -72,14 +72,8 @@ class SeedLimitation:
 
 
 def _parse(doc: dict[str, Any]) -> tuple[SeedLimitation, ...]:
-    items = doc.get("limitation")
-    if not isinstance(items, list) or not items:
-        raise RulesError("top level: expected [[limitation]] tables")
     parsed = []
-    for index, raw in enumerate(items):
-        where = f"limitation #{index + 1}"
-        if not isinstance(raw, dict):
-            raise RulesError(f"{where}: must be a table")
+    for where, raw in table_list(doc.get("limitation"), "limitation", required=True):
         for key in _KEYS:
             value = raw.get(key)
             if not isinstance(value, str) or not value.strip():
