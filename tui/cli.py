@@ -1,4 +1,7 @@
-"""Entry point: ``vmbackup-prep`` (the wizard), ``vmbackup-prep check``, ``protect`` and ``emulator``."""
+"""Entry point: ``vmbackup-prep`` (the wizard), ``vmbackup-prep check``, ``protect``, ``rules`` and ``emulator``.
+
+Each command imports what it needs when it runs: ``rules`` never loads the Azure SDK.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +11,22 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from tui import __version__
-from tui.connect import DEMO_ESTATE, UsageError, add_target_options, connect
 
 EXIT_USAGE = 2
+DEMO_ESTATE = Path(__file__).resolve().parent.parent / "assets" / "demo-estate.json"  # as tui.connect has it
 
 
 def _wizard_parser() -> argparse.ArgumentParser:
+    from tui.connect import add_target_options
+
     p = argparse.ArgumentParser(
         prog="vmbackup-prep",
         description="Get Azure VMs ready for Azure Backup. Commands: (none) the wizard; "
-        "'check' headless readiness report; 'protect' enable backup headless; 'emulator' the built-in ARM emulator.",
+        "'check' headless readiness report; 'protect' enable backup headless; 'rules' the rule catalog; "
+        "'emulator' the built-in ARM emulator.",
     )
     p.add_argument("--version", action="version", version=f"vmbackup-prep {__version__}")
     add_target_options(p)
@@ -88,6 +95,8 @@ def run_emulator(argv: Sequence[str]) -> int:
 
 
 def run_wizard(argv: Sequence[str]) -> int:
+    from tui.connect import UsageError, connect
+
     args = _wizard_parser().parse_args(argv)
     try:
         connection = connect(args)
@@ -111,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.check import run_check
 
         return run_check(argv[1:])
+    if argv and argv[0] == "rules":
+        from tui.catalog import run_rules
+
+        return run_rules(argv[1:])
     if argv and argv[0] == "protect":
         from tui.protect import run_protect
 

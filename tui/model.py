@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 RECOVERY_SERVICES = "Microsoft.RecoveryServices"  # the resource provider Azure Backup needs registered
+COMPUTE = "Microsoft.Compute"
+NETWORK = "Microsoft.Network"
+REQUIRED_PROVIDERS = (RECOVERY_SERVICES, COMPUTE, NETWORK)  # the scan and backup need all three Registered
 
 Severity = Literal["blocker", "warning", "info"]
 Verdict = Literal["ready", "warning", "blocked", "unknown"]
@@ -54,22 +57,38 @@ class DiskFacts:
     write_accelerator: bool = False
     ephemeral: bool = False  # OS disk with diffDiskSettings (ephemeral)
     ade_encrypted: bool = False  # Azure Disk Encryption (encryptionSettingsCollection enabled)
+    vhd_uri: str | None = None  # unmanaged (VHD) disk: its page blob
+    data_access_auth_mode: str | None = None  # disk resource: AzureActiveDirectory | None
+    security_type: str | None = (
+        None  # disk resource securityProfile.securityType (TrustedLaunch, ConfidentialVM_...)
+    )
 
 
 @dataclass
 class ExtensionFacts:
     name: str
     type: str  # e.g. Microsoft.Azure.RecoveryServices.VMSnapshot
-    state: str | None  # succeeded | failed | transitioning | ...; None when no status is reported
+    state: str | None  # succeeded | failed | transitioning | deleting ...; None when no status is reported
     message: str | None = None
+    code: str | None = None  # the status code as reported, e.g. ProvisioningState/failed/-2147024894
 
 
 @dataclass
 class AgentFacts:
+    """The VM agent as the VM model and the instance view report it.
+
+    ``instance_view`` says whether the rest could be known: True (read), False (the read failed or the
+    document was malformed: no agent or extension finding is made), None (not asked: the VM is not running).
+    """
+
     provision_vm_agent: bool | None = None  # osProfile.*Configuration.provisionVMAgent
-    status: str | None = None  # displayStatus: "Ready", "Not Ready"; None = the VM reports no agent
-    version: str | None = None  # vmAgentVersion ("Unknown" when the agent is unresponsive)
+    instance_view: bool | None = None
+    reported: bool | None = None  # instanceView.vmAgent present; False: a read instance view without it
+    status: str | None = None  # displayStatus: "Ready", "Not Ready"
+    state: str | None = None  # of the status code ProvisioningState/<state>: succeeded, unavailable, ...
+    version: str | None = None  # vmAgentVersion ("Unknown" when the agent never reported or is unresponsive)
     message: str | None = None
+    handlers: int | None = None  # how many extension handlers the agent reports
     backup_extension: ExtensionFacts | None = None  # VMSnapshot / VMSnapshotLinux, if installed
     extensions: list[ExtensionFacts] = field(default_factory=list)  # every extension with its status
 
@@ -98,7 +117,9 @@ class GuestProbe:
     wireserver_80: bool | None = None
     wireserver_32526: bool | None = None
     dhcp: bool | None = None
+    wireserver_443: bool | None = None
     extensions_enabled: bool | None = None  # Linux only (waagent.conf Extensions.Enable)
+    provisioning_agent: str | None = None  # Linux only (waagent.conf Provisioning.Agent, e.g. "auto")
     proxy: str | None = None
     error: str | None = None  # why the probe could not run or its output could not be read
 
@@ -132,8 +153,8 @@ class VmFacts:
     image_sku: str | None = None
     security_type: str | None = None  # TrustedLaunch | ConfidentialVM | None
     priority: str | None = None  # Regular | Spot | Low
-    scale_set_id: str | None = None
-    scale_set_mode: str | None = None  # Uniform | Flexible | None
+    scale_set_id: str | None = None  # a Flexible scale set's VM (Uniform instances are never in the VM list)
+    allow_extension_operations: bool | None = None  # osProfile.allowExtensionOperations
     agent: AgentFacts = field(default_factory=AgentFacts)
     disks: list[DiskFacts] = field(default_factory=list)
     network: NetworkFacts | None = None
@@ -146,6 +167,35 @@ class VmFacts:
         return [d for d in self.disks if not d.is_os]
 
 
+@dataclass(frozen=True)
+class LockFacts:
+    """A management lock (Microsoft.Authorization/locks) and the scope it sits on."""
+
+    id: str
+    name: str
+    level: str  # CanNotDelete | ReadOnly | NotSpecified
+    scope: str  # /subscriptions/s, /subscriptions/s/resourceGroups/rg, or a resource id
+
+
+@dataclass(frozen=True)
+class ScaleSetFacts:
+    id: str
+    name: str
+    location: str
+    orchestration_mode: str | None  # Uniform | Flexible
+    capacity: int | None  # sku.capacity: the instance count
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    """An Azure VM backup policy of a vault."""
+
+    id: str
+    name: str
+    policy_type: str  # V1 (Standard) | V2 (Enhanced)
+    protected_items: int | None  # protectedItemsCount
+
+
 @dataclass
 class SubscriptionFacts:
     id: str
@@ -153,8 +203,15 @@ class SubscriptionFacts:
     state: str  # Enabled | Warned | PastDue | Disabled | Deleted
     access: str = "ok"  # ok | forbidden | error
     provider_state: str | None = None  # Microsoft.RecoveryServices registration state
+    providers: dict[str, str] = field(default_factory=dict)  # namespace -> registration state, as read
     error: str | None = None  # what went wrong when access is forbidden or error
     regions: dict[str, int] = field(default_factory=dict)  # region -> VM count
+    locks: list[LockFacts] | None = None  # every lock in the subscription; None: not read
+    scale_sets: list[ScaleSetFacts] | None = None  # every scale set; None: not read
+
+    @property
+    def uniform_scale_sets(self) -> list[ScaleSetFacts]:
+        return [s for s in self.scale_sets or () if (s.orchestration_mode or "").lower() == "uniform"]
 
 
 @dataclass
@@ -169,6 +226,7 @@ class VaultFacts:
     redundancy_locked: bool | None = None  # None: unknown
     protected_vms: int = 0
     protected_vm_ids: set[str] = field(default_factory=set)  # lower-cased source VM ids
+    policies: list[PolicyFacts] | None = None  # Azure VM backup policies; None: not read
 
     def protects(self, vm_id: str) -> bool:
         return vm_id.lower() in self.protected_vm_ids

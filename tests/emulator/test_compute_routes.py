@@ -201,8 +201,10 @@ async def test_run_command_probe_on_linux_and_windows(compute):
     assert _probe_json(message) == {
         "wireserver_80": True,
         "wireserver_32526": False,
+        "wireserver_443": True,
         "dhcp": True,
         "extensions_enabled": False,
+        "provisioning_agent": "auto",
         "proxy": "http://10.0.0.9:3128",
         "os": "Linux",
     }
@@ -214,8 +216,10 @@ async def test_run_command_probe_on_linux_and_windows(compute):
     assert _probe_json(win.value[0].message) == {
         "wireserver_80": True,
         "wireserver_32526": True,
+        "wireserver_443": True,
         "dhcp": False,
         "extensions_enabled": None,
+        "provisioning_agent": None,
         "proxy": None,
         "os": "Windows",
     }

@@ -29,6 +29,9 @@ def vault_id(name: str) -> str:
 
 def make_vm(name: str = "vm-app-01", **overrides: object) -> VmFacts:
     """A healthy, running, unprotected Ubuntu VM in westeurope with a managed OS disk and one data disk."""
+    backup = ExtensionFacts(
+        name="VMSnapshotLinux", type="Microsoft.Azure.RecoveryServices.VMSnapshotLinux", state="succeeded"
+    )
     vm = VmFacts(
         id=vm_id(name),
         name=name,
@@ -47,13 +50,14 @@ def make_vm(name: str = "vm-app-01", **overrides: object) -> VmFacts:
         priority="Regular",
         agent=AgentFacts(
             provision_vm_agent=True,
+            instance_view=True,
+            reported=True,
             status="Ready",
+            state="succeeded",
             version="2.9.1.1",
-            backup_extension=ExtensionFacts(
-                name="VMSnapshotLinux",
-                type="Microsoft.Azure.RecoveryServices.VMSnapshotLinux",
-                state="succeeded",
-            ),
+            handlers=1,
+            backup_extension=backup,
+            extensions=[backup],
         ),
         disks=[
             DiskFacts(name=f"{name}-os", is_os=True, size_gb=30, sku="Premium_LRS"),

@@ -26,13 +26,20 @@ def test_seed_file_shape() -> None:
         ("changed", "all_vms"),  # replace existing on restore
         ("changed", "all_vms"),  # cross-region backup and restore
         ("changed", "sovereign_region"),  # public regions only
-        ("still-applies", "os_unsupported_2015"),
+        ("changed", "os_unsupported_2015"),
         ("retired", "none"),  # multi-DC restore
     ]
     assert {i.status for i in items} <= set(STATUSES)
     assert all(i.source.startswith("https://learn.microsoft.com/azure/backup/") for i in items)
     assert all(i.today.strip() and i.limitation.strip() for i in items)
-    assert tomllib.loads(DEFAULT_SEED.read_text(encoding="utf-8"))["version"] == "2026.11.1"
+    assert tomllib.loads(DEFAULT_SEED.read_text(encoding="utf-8"))["version"] == "2026.12.1"
+    by_match = {i.matches: i for i in items}
+    # facts section 0: the 16-disk limit concerned unmanaged disks only, which are retired
+    assert (
+        "unmanaged" in by_match["data_disks_over_16"].today
+        and "retired" in by_match["data_disks_over_16"].today
+    )
+    assert "2012 R2" in by_match["os_unsupported_2015"].today
 
 
 def _estate() -> list:

@@ -36,22 +36,30 @@ RG = "rg-rules"
 BASELINE = "vm-baseline"
 
 RULE_VAULTS = {"rsv-base": WEU, "rsv-locked": WEU, "rsv-full": WEU, "rsv-eus": "eastus"}
-"""rsv-base: empty; rsv-locked: protects the vm-already-protected VM; rsv-full: protects 1,000 VMs."""
+"""rsv-base: empty; rsv-locked: protects the vm-already-protected VM; rsv-full: protects 1,000 VMs (its
+policy is full). rsv-other is a vault of another subscription (vault-other-subscription)."""
+OTHER_VAULT = "rsv-other"
+LOCKED_RG = "rg-locked"  # the vm-resource-lock VM's own resource group, with a CanNotDelete lock
 
 GUEST_RULES = ("guest-wireserver-unreachable", "guest-dhcp-disabled", "guest-extensions-disabled")
-SUBSCRIPTION_RULES = {  # rule -> subscription built to trigger it
-    "subscription-not-enabled": SUB_PASTDUE,
+SUBSCRIPTION_RULES = {  # rule -> subscription built to trigger it (repeated on its VM)
+    "subscription-not-enabled": SUB_PASTDUE,  # PastDue: a warning
     "subscription-no-access": SUB_FORBIDDEN,
     "provider-not-registered": SUB_UNREG,
 }
-VAULT_RULES = {"vault-redundancy-locked": "rsv-locked"}
+SUBSCRIPTION_ONLY_RULES = {"vm-scale-set-uniform": SUB}  # reported on the subscription only
+VAULT_RULES = {"vault-redundancy-locked": "rsv-locked", "vault-policy-item-limit": "rsv-full"}
 CHOSEN_VAULT = {  # VM rules that need a chosen vault: rule -> vault the VM is assessed against
     "vault-region-mismatch": "rsv-base",  # the VM is in northeurope
     "vault-vm-limit": "rsv-full",
     "vm-already-protected": "rsv-base",  # protected by rsv-locked: blocker naming rsv-locked
+    "vault-other-subscription": OTHER_VAULT,
 }
 COMPANIONS = {  # other blockers/warnings a rule's VM is expected to have as well
     "net-outbound-restricted": {"vm-write-accelerator"},  # the restriction matters because of WA
+    "vm-disk-size": {"vm-encrypted-ade"},  # an ADE disk over 4 TB
+    "vm-requires-enhanced-policy": {"vm-ultra-disk-grs"},  # its natural vault rsv-base is GRS
+    "vm-ultra-disk-grs": {"vm-requires-enhanced-policy"},
 }
 VM_RULES = sorted(r for r in CHECKS if SCOPES[r] == "vm" and r not in SUBSCRIPTION_RULES)
 
@@ -61,36 +69,42 @@ def _vm(
     name: str,
     *,
     sub: str = SUB,
+    rg: str = RG,
     location: str = WEU,
     subnet: str = "snet-ok",
     os_type: str = "Linux",
     os_disk: dict[str, Any] | None = None,
     data: list[dict[str, Any]] | None = None,
+    patch: Any = None,
     **vm_kwargs: Any,
 ) -> list[dict[str, Any]]:
-    """A healthy VM (Ubuntu by default) with its NIC and managed disks; ``data`` are managed_disk kwargs."""
+    """A healthy VM (Ubuntu by default) with its NIC and managed disks; ``data`` are managed_disk kwargs
+    (plus ``props``: real ARM disk properties to add); ``patch(vm_doc)`` sets real ARM fields the builders
+    have no argument for."""
     vnet_id = b.resource_id(sub, RG, "Microsoft.Network/virtualNetworks", f"vnet-{location}")
     nic = b.network_interface(
         sub,
-        RG,
+        rg,
         f"{name}-nic",
         location=location,
         subnet_id=b.subnet_id(vnet_id, subnet),
         private_ip=f"10.0.{len(name) % 200}.{sum(map(ord, name)) % 250 + 4}",
     )
-    vm_id = b.resource_id(sub, RG, "Microsoft.Compute/virtualMachines", name)
+    vm_id = b.resource_id(sub, rg, "Microsoft.Compute/virtualMachines", name)
     nic["properties"]["virtualMachine"] = {"id": vm_id}
     os_name = f"{name}_OsDisk_1"
-    os_id = b.resource_id(sub, RG, "Microsoft.Compute/disks", os_name)
+    os_id = b.resource_id(sub, rg, "Microsoft.Compute/disks", os_name)
     docs: list[dict[str, Any]] = [nic]
     ephemeral = bool(os_disk and os_disk.get("ephemeral"))
     if not ephemeral:
-        docs.append(b.managed_disk(sub, RG, os_name, location=location, managed_by=vm_id, os_type=os_type))
+        docs.append(b.managed_disk(sub, rg, os_name, location=location, managed_by=vm_id, os_type=os_type))
     data_specs = []
     for lun, spec in enumerate(data or []):
         spec = dict(spec)
         wa = spec.pop("write_accelerator", False)
-        disk = b.managed_disk(sub, RG, f"{name}-data{lun:02d}", location=location, managed_by=vm_id, **spec)
+        props = spec.pop("props", {})
+        disk = b.managed_disk(sub, rg, f"{name}-data{lun:02d}", location=location, managed_by=vm_id, **spec)
+        disk["properties"].update(props)
         docs.append(disk)
         data_specs.append(
             b.data_disk(
@@ -115,7 +129,7 @@ def _vm(
     }
     vm = b.virtual_machine(
         sub,
-        RG,
+        rg,
         name,
         location=location,
         os_type=os_type,
@@ -126,7 +140,30 @@ def _vm(
         **kwargs,
     )
     assert vm["id"] == vm_id
+    if patch is not None:
+        patch(vm)
     return [vm, *docs]
+
+
+def _unmanaged_data_disk(vm: dict[str, Any]) -> None:
+    vm["properties"]["storageProfile"]["dataDisks"].append(
+        {  # an unmanaged disk as VirtualMachine_Get.json shows one (vhd.uri, no managedDisk)
+            "lun": 9,
+            "name": "legacy-data",
+            "createOption": "Attach",
+            "caching": "None",
+            "diskSizeGB": 1023,
+            "vhd": {"uri": "https://stlegacyrules.blob.core.windows.net/vhds/legacy-data.vhd"},
+        }
+    )
+
+
+def _updating(vm: dict[str, Any]) -> None:
+    vm["properties"]["provisioningState"] = "Updating"
+
+
+def _no_extension_operations(vm: dict[str, Any]) -> None:
+    vm["properties"]["osProfile"]["allowExtensionOperations"] = False
 
 
 def _network(sub: str, location: str) -> list[dict[str, Any]]:
@@ -177,13 +214,26 @@ def rule_estate() -> dict[str, Any]:
         "vm-agent-missing": {"provision_vm_agent": False, "agent": None},
         "vm-agent-not-ready": {"agent": "Not Ready"},
         "vm-agent-outdated": {"os_type": "Windows", "agent_version": "2.6.1198.600"},
+        "vm-updating": {"patch": _updating},
         "vm-extension-failed": {"extensions": [b.vmsnapshot_extension("Linux", failed=True)]},
         "vm-not-running": {"power_state": "deallocated"},
         "vm-disk-count": {"data": [{"size_gb": 64}] * 33},
-        "vm-disk-size": {"data": [{"size_gb": 40960, "sku": "Premium_LRS"}]},
+        "vm-disk-size": {"data": [{"size_gb": 8192, "sku": "Premium_LRS", "ade_key_vault_id": kv["id"]}]},
+        "vm-unmanaged-disks": {"patch": _unmanaged_data_disk},
+        "vm-disk-data-access-auth": {
+            "data": [{"size_gb": 256, "props": {"dataAccessAuthMode": "AzureActiveDirectory"}}]
+        },
+        "vm-data-disk-security-type": {
+            "data": [{"size_gb": 256, "props": {"securityProfile": {"securityType": "TrustedLaunch"}}}]
+        },
         "vm-ephemeral-os-disk": {"os_disk": {"ephemeral": True, "size_gb": 64}},
         "vm-shared-disk": {"data": [{"size_gb": 256, "max_shares": 2}]},
-        "vm-requires-enhanced-policy": {"security_type": "TrustedLaunch"},
+        "vm-requires-enhanced-policy": {"data": [{"size_gb": 512, "sku": "PremiumV2_LRS"}]},
+        "vm-ultra-disk-grs": {"data": [{"size_gb": 1024, "sku": "UltraSSD_LRS"}]},
+        "vm-trusted-launch": {"security_type": "TrustedLaunch"},
+        "vm-confidential-prerequisites": {"security_type": "ConfidentialVM", "vm_size": "Standard_DC2as_v5"},
+        "vm-resource-lock": {"rg": LOCKED_RG},
+        "vault-other-subscription": {},  # assessed against rsv-other (another subscription)
         "vm-write-accelerator": {"data": [{"size_gb": 512, "write_accelerator": True}]},
         "vm-encrypted-ade": {"data": [{"size_gb": 1024, "ade_key_vault_id": kv["id"]}]},
         "vm-os-unsupported": {
@@ -191,7 +241,6 @@ def rule_estate() -> dict[str, Any]:
             "os_name": "flatcar",
             "os_version": "3975.2.2",
         },
-        "vm-scale-set-uniform": {"vmss_id": vmss["id"]},
         "vm-spot": {"priority": "Spot"},
         "net-forced-tunneling": {"subnet": "snet-tunnel"},
         "net-outbound-restricted": {
@@ -200,11 +249,22 @@ def rule_estate() -> dict[str, Any]:
         },
         "guest-wireserver-unreachable": {"guest": {"wireserver_32526": False}},
         "guest-dhcp-disabled": {"guest": {"dhcp": False}},
-        "guest-extensions-disabled": {"guest": {"extensions_enabled": False}},
+        "guest-extensions-disabled": {
+            "guest": {"extensions_enabled": False},
+            "patch": _no_extension_operations,
+        },
     }
     assert sorted(modifications) == VM_RULES, "one VM per VM rule"
+    lock = {  # ManagementLocks_ListAtResourceGroupLevel.json shape
+        "properties": {"level": "CanNotDelete", "notes": "keep the app"},
+        "id": f"/subscriptions/{SUB}/resourceGroups/{LOCKED_RG}/providers/Microsoft.Authorization/locks/keep-app",
+        "type": "Microsoft.Authorization/locks",
+        "name": "keep-app",
+    }
     resources: list[dict[str, Any]] = [
         b.resource_group(SUB, RG, WEU),
+        b.resource_group(SUB, LOCKED_RG, WEU),
+        lock,
         *_network(SUB, WEU),
         *_network(SUB, NEU),
         kv,
@@ -237,6 +297,9 @@ def rule_estate() -> dict[str, Any]:
     ]
     for rule, sub in SUBSCRIPTION_RULES.items():  # each with a healthy VM and its own network
         resources += [b.resource_group(sub, RG, WEU), *_network(sub, WEU), *_vm(rule, sub=sub)]
+    resources.append(
+        b.recovery_services_vault(SUB_PASTDUE, RG, OTHER_VAULT, location=WEU, redundancy="LocallyRedundant")
+    )
     subs = [
         b.subscription(SUB, "Rules"),
         b.subscription(SUB_PASTDUE, "Past due", state="PastDue"),
@@ -282,7 +345,7 @@ async def _scan(estate: dict[str, Any], log_path: str) -> Scanned:
     return Scanned(
         inventory,
         assess(inventory, rules),
-        {name: assess(inventory, rules, vault=vaults[name]) for name in ("rsv-base", "rsv-full")},
+        {name: assess(inventory, rules, vault=vaults[name]) for name in set(CHOSEN_VAULT.values())},
         read_request_log(emu),
     )
 
@@ -299,8 +362,30 @@ def _problems(findings: list[Finding]) -> set[str]:
 
 # -- assertions ------------------------------------------------------------------------------------------------
 def test_every_rule_has_a_trigger_in_the_estate():
-    covered = set(VM_RULES) | set(SUBSCRIPTION_RULES) | set(VAULT_RULES)
+    covered = set(VM_RULES) | set(SUBSCRIPTION_RULES) | set(SUBSCRIPTION_ONLY_RULES) | set(VAULT_RULES)
     assert covered == set(CHECKS)
+
+
+def test_uniform_scale_set_is_a_subscription_finding_with_its_instance_count(scanned: Scanned):
+    findings = scanned.plain.subscriptions[SUB.lower()]
+    (f,) = [f for f in findings if f.rule == "vm-scale-set-uniform"]
+    assert f.severity == "blocker" and "vmss-uniform" in f.detail and "instance" in f.detail
+    sub = scanned.inventory.subscription(SUB)
+    assert [s.name for s in sub.uniform_scale_sets] == ["vmss-uniform"]
+    assert not [a for a in scanned.plain.vms if any(x.rule == "vm-scale-set-uniform" for x in a.findings)]
+
+
+def test_lock_on_the_vm_group_is_read_from_one_list_per_subscription(scanned: Scanned):
+    _, findings, _ = scanned.vm("vm-resource-lock")
+    (f,) = [f for f in findings if f.rule == "vm-resource-lock"]
+    assert "keep-app" in f.detail and "CanNotDelete" in f.detail
+    lock_lists = [
+        r["path"] for r in scanned.log if r["path"].lower().endswith("/microsoft.authorization/locks")
+    ]
+    readable = [SUB, SUB_PASTDUE, SUB_UNREG]
+    assert sorted(lock_lists) == sorted(
+        f"/subscriptions/{s}/providers/Microsoft.Authorization/locks" for s in readable
+    )
 
 
 @pytest.mark.parametrize("vault", [None, "rsv-base"])
@@ -362,15 +447,17 @@ def test_vault_rule_fires_on_the_vault(scanned: Scanned):
     assert locked == {
         "rsv-base": [],
         "rsv-locked": ["vault-redundancy-locked"],
-        "rsv-full": ["vault-redundancy-locked"],
+        "rsv-full": ["vault-policy-item-limit", "vault-redundancy-locked"],
         "rsv-eus": [],
+        OTHER_VAULT: [],
     }
 
 
 @pytest.mark.parametrize("rule", sorted(SUBSCRIPTION_RULES))
 def test_subscription_built_for_a_rule_triggers_it(scanned: Scanned, rule: str):
     sub_id = SUBSCRIPTION_RULES[rule]
-    assert [f.rule for f in scanned.plain.subscriptions[sub_id.lower()]] == [rule]
+    (sub_finding,) = scanned.plain.subscriptions[sub_id.lower()]
+    assert sub_finding.rule == rule
     vms = [a for a in scanned.plain.vms if a.vm.subscription_id.lower() == sub_id.lower()]
     if rule == "subscription-no-access":
         assert vms == []  # nothing could be read
@@ -380,7 +467,7 @@ def test_subscription_built_for_a_rule_triggers_it(scanned: Scanned, rule: str):
         (a,) = vms
         assert a.vm.name == rule
         assert _problems(a.findings) == {rule}
-        assert a.verdict == "blocked"
+        assert a.verdict == ("warning" if sub_finding.severity == "warning" else "blocked")
 
 
 def test_other_subscriptions_are_fully_assessed_next_to_the_forbidden_one(scanned: Scanned):
@@ -411,6 +498,6 @@ def test_only_writes_are_the_probes_run_commands(scanned: Scanned):
 
 def test_vault_facts(scanned: Scanned):
     vaults: dict[str, VaultFacts] = {v.name: v for v in scanned.inventory.vaults}
-    assert {n: v.location for n, v in vaults.items()} == RULE_VAULTS
+    assert {n: v.location for n, v in vaults.items()} == {**RULE_VAULTS, OTHER_VAULT: WEU}
     assert vaults["rsv-locked"].protected_vms == 1 and vaults["rsv-locked"].redundancy_locked is True
     assert vaults["rsv-base"].protected_vms == 0 and vaults["rsv-base"].redundancy_locked is False

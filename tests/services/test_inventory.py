@@ -17,7 +17,9 @@ from azure.identity.aio import ManagedIdentityCredential
 from tests.conftest import read_request_log
 from tui.azure import ArmPacer, ClientFactory, Target
 from tui.emulator import Emulator
+from tui.emulator import builders as b
 from tui.emulator.demo import SUB_ANALYTICS, SUB_FINANCE, SUB_LEGACY, SUB_PROD
+from tui.rules import load_rules
 from tui.services.inventory import InventoryService, ScanError
 
 
@@ -83,9 +85,10 @@ async def test_failing_subscriptions_become_facts_and_the_others_go_on(demo, fac
     assert not [v for v in inventory.vms if v.unreadable]
 
     log = _arm(demo)
-    assert [r["path"] for r in log if SUB_FINANCE in r["path"]] == [
-        f"/subscriptions/{SUB_FINANCE}/providers/Microsoft.RecoveryServices"
-    ]  # one 403, then nothing more is tried
+    assert sorted(r["path"] for r in log if SUB_FINANCE in r["path"]) == [
+        f"/subscriptions/{SUB_FINANCE}/providers/{ns}"
+        for ns in ("Microsoft.Compute", "Microsoft.Network", "Microsoft.RecoveryServices")
+    ]  # the three registration reads (403), then nothing more is tried
     unregistered = [r["path"] for r in log if SUB_ANALYTICS in r["path"]]
     assert [p for p in unregistered if "microsoft.recoveryservices" in p.lower()] == [
         f"/subscriptions/{SUB_ANALYTICS}/providers/Microsoft.RecoveryServices"
@@ -119,3 +122,134 @@ async def test_unknown_selection_is_a_scan_error(demo, factory, subs, vms, messa
         await InventoryService(factory).scan(subs, vms)
     assert "\n" not in str(e.value)
     assert not [r for r in _arm(demo) if r["path"].endswith("/instanceView")]  # nothing per VM was read
+
+
+# -- registration, locks, scale sets, policies (an estate of our own, real-shaped documents) ----------------------
+TENANT = "0c0ffee0-0000-4000-8000-00000000b001"
+SUB_A = "5ab5c1de-0000-4000-8000-00000000000a"  # everything registered
+SUB_B = "5ab5c1de-0000-4000-8000-00000000000b"  # Microsoft.Compute not registered
+RG_A = f"/subscriptions/{SUB_A}/resourceGroups/rg-a"
+
+
+def _own_estate() -> dict:
+    vm = b.virtual_machine(SUB_A, "rg-a", "vm-a1", location="westeurope")
+    vault = b.recovery_services_vault(
+        SUB_A, "rg-a", "rsv-a", location="westeurope", redundancy="GeoRedundant"
+    )
+    return {
+        "format": "vmbackup-prep/estate/v1",
+        "tenant": {"tenantId": TENANT, "displayName": "Own"},
+        "subscriptions": [
+            {"subscriptionId": SUB_A, "displayName": "A", "state": "Enabled"},
+            {
+                "subscriptionId": SUB_B,
+                "displayName": "B",
+                "state": "Enabled",
+                "x-emulator": {"providers": {"Microsoft.Compute": "NotRegistered"}},
+            },
+        ],
+        "resources": [
+            vm,
+            vault,
+            b.backup_policy(vault["id"], protected_items_count=1000),
+            {  # ManagementLocks_ListAtSubscriptionLevel.json shape
+                "properties": {"level": "ReadOnly"},
+                "id": f"{RG_A}/providers/Microsoft.Authorization/locks/testlock",
+                "type": "Microsoft.Authorization/locks",
+                "name": "testlock",
+            },
+            {
+                "properties": {"level": "CanNotDelete", "notes": "subscription-wide"},
+                "id": f"/subscriptions/{SUB_A}/providers/Microsoft.Authorization/locks/sublock",
+                "type": "Microsoft.Authorization/locks",
+                "name": "sublock",
+            },
+            {  # VirtualMachineScaleSet_Get shape: Uniform, 4 instances (never in the VM list)
+                "id": f"{RG_A}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-web",
+                "name": "vmss-web",
+                "type": "Microsoft.Compute/virtualMachineScaleSets",
+                "location": "westeurope",
+                "sku": {"name": "Standard_D2s_v5", "tier": "Standard", "capacity": 4},
+                "properties": {"orchestrationMode": "Uniform", "provisioningState": "Succeeded"},
+            },
+            {
+                "id": f"{RG_A}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-flex",
+                "name": "vmss-flex",
+                "type": "Microsoft.Compute/virtualMachineScaleSets",
+                "location": "westeurope",
+                "sku": {"name": "Standard_D2s_v5", "capacity": 2},
+                "properties": {"orchestrationMode": "Flexible", "provisioningState": "Succeeded"},
+            },
+        ],
+    }
+
+
+@pytest_asyncio.fixture
+async def own(make_emulator) -> AsyncIterator[tuple[Emulator, ClientFactory]]:
+    emu = await make_emulator(_own_estate(), page_size=1)  # one item per page: paging is followed
+    target = Target.for_endpoint(emu.info["arm_endpoint"], ca_bundle=emu.info["ca_bundle"])
+    async with (
+        ManagedIdentityCredential() as cred,
+        ClientFactory(target, cred, read_only=True, pacer=ArmPacer()) as f,
+    ):
+        yield emu, f
+
+
+async def test_locks_scale_sets_and_policies_are_read_once_per_subscription_or_vault(own):
+    emu, factory = own
+    inventory = await InventoryService(factory).scan()
+    a = inventory.subscription(SUB_A)
+    assert a.providers == {
+        "Microsoft.RecoveryServices": "Registered",
+        "Microsoft.Compute": "Registered",
+        "Microsoft.Network": "Registered",
+    }
+    assert sorted((lock.name, lock.level, lock.scope) for lock in a.locks) == [
+        ("sublock", "CanNotDelete", f"/subscriptions/{SUB_A}"),
+        ("testlock", "ReadOnly", RG_A),
+    ]
+    assert [(s.name, s.capacity) for s in a.uniform_scale_sets] == [("vmss-web", 4)]
+    (vault,) = inventory.vaults
+    assert ("DefaultPolicy", 1000) in [(p.name, p.protected_items) for p in vault.policies]
+    assert [f.rule for f in load_rules().evaluate_vault(vault)] == ["vault-policy-item-limit"]
+    log = _arm(emu)
+    assert {r["method"] for r in log} == {"GET"}
+    locks = [r for r in log if r["path"].lower().endswith("/microsoft.authorization/locks")]
+    first_pages = [r for r in locks if "$skiptoken" not in str(r["query"]).lower()]
+    assert sorted(r["path"] for r in first_pages) == [
+        f"/subscriptions/{s}/providers/Microsoft.Authorization/locks" for s in (SUB_A, SUB_B)
+    ]  # one list per subscription (followed over its pages)
+    policies = [
+        r
+        for r in log
+        if r["path"].lower().endswith("/backuppolicies") and "skiptoken" not in str(r["query"]).lower()
+    ]
+    assert len(policies) == 1
+
+
+async def test_unregistered_compute_gets_no_list_call_and_a_finding(own):
+    emu, factory = own
+    inventory = await InventoryService(factory).scan()
+    b = inventory.subscription(SUB_B)
+    assert b.providers["Microsoft.Compute"] == "NotRegistered" and b.access == "ok"
+    assert not [v for v in inventory.vms if v.subscription_id == SUB_B]
+    into_compute = [
+        r["path"]
+        for r in _arm(emu)
+        if SUB_B in r["path"] and "/providers/microsoft.compute/" in r["path"].lower() + "/"
+    ]
+    assert into_compute == [
+        f"/subscriptions/{SUB_B}/providers/Microsoft.Compute"
+    ]  # the registration read only
+    assert not [r for r in _arm(emu) if r["path"].lower().endswith("/register")]
+    assert emu.estate.subscriptions[SUB_B].provider_state("Microsoft.Compute") == "NotRegistered"
+    (finding,) = load_rules().evaluate_subscription(b)
+    assert finding.rule == "provider-not-registered" and "Microsoft.Compute (NotRegistered)" in finding.detail
+    assert f"az provider register --namespace Microsoft.Compute --subscription {SUB_B}" in finding.remedy
+
+
+async def test_a_scan_narrowed_to_vms_does_not_list_scale_sets(own):
+    emu, factory = own
+    inventory = await InventoryService(factory).scan([SUB_A], ["vm-a1"])
+    assert inventory.subscription(SUB_A).scale_sets is None
+    assert not [r for r in _arm(emu) if "virtualmachinescalesets" in r["path"].lower()]

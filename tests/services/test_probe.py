@@ -28,6 +28,16 @@ from tui.services.probe import (
     probe_command,
 )
 
+PROBE_KEYS = (  # the probe line's keys, in the contract's order
+    "wireserver_80",
+    "wireserver_32526",
+    "wireserver_443",
+    "dhcp",
+    "extensions_enabled",
+    "provisioning_agent",
+    "proxy",
+    "os",
+)
 LINE = (
     'VMBACKUP_PREP_PROBE {"wireserver_80":true,"wireserver_32526":false,"dhcp":true,'
     '"extensions_enabled":false,"proxy":"http://10.0.0.9:3128","os":"Linux"}'
@@ -43,7 +53,7 @@ def test_scripts_carry_marker_and_prefix(script):
     text = "\n".join(script)
     assert "VMBACKUP_PREP_PROBE " in text
     assert WIRESERVER in text
-    for key in ("wireserver_80", "wireserver_32526", "dhcp", "extensions_enabled", "proxy", "os"):
+    for key in PROBE_KEYS:
         assert key in text
     assert all(isinstance(line, str) and "\n" not in line for line in script)
 
@@ -144,20 +154,35 @@ def _run_isolated(script: Path) -> dict:
 
 def test_linux_script_output_is_contract_json_defaults(tmp_path):
     data = _run_isolated(_isolated_copy(tmp_path, {}))
-    assert list(data) == ["wireserver_80", "wireserver_32526", "dhcp", "extensions_enabled", "proxy", "os"]
+    assert list(data) == list(PROBE_KEYS)
     assert data["wireserver_80"] is False and data["wireserver_32526"] is False  # nothing reachable
+    assert data["wireserver_443"] is False
     assert data["dhcp"] is None  # no recognisable configuration
     assert data["extensions_enabled"] is True  # missing waagent.conf key -> default y
+    assert data["provisioning_agent"] == "auto"  # missing key -> the agent's default
     assert data["proxy"] is None and data["os"] == "Linux"
 
 
 def test_linux_script_reads_agent_config_and_static_ifcfg(tmp_path):
     files = {
-        "waagent.conf": "# Extensions.Enable=y\nExtensions.Enable = n\nHttpProxy.Host=10.0.0.9\nHttpProxy.Port=3128\n",
+        "waagent.conf": "# Extensions.Enable=y\nExtensions.Enable = n\nProvisioning.Agent=cloud-init\n"
+        "HttpProxy.Host=10.0.0.9\nHttpProxy.Port=3128\n",
         "ifcfg-eth0": "DEVICE=eth0\nBOOTPROTO='static'\nIPADDR=10.0.0.4\n",
     }
     data = _run_isolated(_isolated_copy(tmp_path, files))
     assert data["extensions_enabled"] is False
+    assert data["provisioning_agent"] == "cloud-init"
+    assert (
+        parse_probe_output(
+            [
+                {
+                    "code": "ProvisioningState/succeeded",
+                    "message": "[stdout]\nVMBACKUP_PREP_PROBE " + json.dumps(data),
+                }
+            ]
+        ).provisioning_agent
+        == "cloud-init"
+    )
     assert data["proxy"] == "http://10.0.0.9:3128"
     assert data["dhcp"] is False
 
@@ -255,15 +280,23 @@ def test_parse_emulator_output(os_name):
     facts = {
         "wireserver_80": True,
         "wireserver_32526": False,
+        "wireserver_443": False,
         "dhcp": True,
         "extensions_enabled": True,
+        "provisioning_agent": "auto",
         "proxy": None,
     }
     result = run_command_result(probe_line(facts, os_name) + "\n", "", os_name)
     probe = parse_probe_output(result["value"])
     assert probe.error is None
-    assert (probe.wireserver_80, probe.wireserver_32526, probe.dhcp) == (True, False, True)
+    assert (probe.wireserver_80, probe.wireserver_32526, probe.wireserver_443, probe.dhcp) == (
+        True,
+        False,
+        False,
+        True,
+    )
     assert probe.extensions_enabled is (None if os_name == "windows" else True)
+    assert probe.provisioning_agent == (None if os_name == "windows" else "auto")
 
 
 def test_parse_ignores_noise_around_the_line():

@@ -117,7 +117,10 @@ async def test_refresh_agents_raises_when_nothing_could_be_read():
 def test_probe_summary_words():
     g = GuestProbe(wireserver_80=True, wireserver_32526=False, dhcp=False, extensions_enabled=None)
     assert probe_summary(g, "Windows") == (
-        "WireServer 80 reachable, 32526 unreachable, DHCP disabled, proxy none"
+        "WireServer 80 reachable, 443 unknown, 32526 unreachable, DHCP disabled, proxy none"
     )
     assert "extensions unknown" in probe_summary(g, "Linux")
+    linux = GuestProbe(wireserver_443=False, extensions_enabled=True, provisioning_agent="cloud-init")
+    assert "443 unreachable" in probe_summary(linux, "Linux")
+    assert "Provisioning.Agent cloud-init" in probe_summary(linux, "Linux")
     assert probe_summary(GuestProbe(error="boom")) == "probe failed: boom"

@@ -18,6 +18,7 @@ from azure.mgmt.compute.aio import ComputeManagementClient
 from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
+from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.subscription.aio import SubscriptionClient
 
@@ -147,6 +148,10 @@ class ClientFactory:
     def resources(self, subscription_id: str) -> ResourceManagementClient:
         """Resource groups, providers, generic resources."""
         return self._get("resources", subscription_id, ResourceManagementClient)
+
+    def locks(self, subscription_id: str) -> ManagementLockClient:
+        """Management locks (Microsoft.Authorization/locks)."""
+        return self._get("locks", subscription_id, ManagementLockClient)
 
     def compute(self, subscription_id: str) -> ComputeManagementClient:
         """VMs, disks, run command."""

@@ -26,8 +26,10 @@ LINUX_AGENT_VERSION = "2.11.1.12"
 GUEST_DEFAULTS: Doc = {
     "wireserver_80": True,
     "wireserver_32526": True,
+    "wireserver_443": True,
     "dhcp": True,
     "extensions_enabled": True,
+    "provisioning_agent": "auto",  # Linux waagent.conf Provisioning.Agent (the probe reports null on Windows)
     "proxy": None,
 }
 

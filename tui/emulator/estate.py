@@ -21,8 +21,10 @@ SUBSCRIPTION_STATES = {"Enabled", "Warned", "PastDue", "Disabled", "Deleted"}
 GUEST_DEFAULTS: dict[str, Any] = {
     "wireserver_80": True,
     "wireserver_32526": True,
+    "wireserver_443": True,
     "dhcp": True,
     "extensions_enabled": True,
+    "provisioning_agent": "auto",  # Linux waagent.conf Provisioning.Agent (the probe reports null on Windows)
     "proxy": None,
 }
 _RG_TYPE = "microsoft.resources/resourcegroups"

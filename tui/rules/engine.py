@@ -23,17 +23,28 @@ from tui.model import (
     Verdict,
     VmFacts,
 )
-from tui.rules.checks import CHECKS, FIELDS, SCOPES, SEVERITIES, Context, common_values
+from tui.rules.checks import (
+    CHECKS,
+    FIELDS,
+    LIST_OF,
+    SCOPES,
+    SEVERITIES,
+    Context,
+    RegionList,
+    common_values,
+)
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "assets" / "rules"
 DEFAULT_RULES = RULES_DIR / "support-matrix.toml"
 
 SEVERITY_ORDER: dict[str, int] = {"blocker": 0, "warning": 1, "info": 2}
 _VALID_SEVERITIES: tuple[str, ...] = get_args(Severity)
-_REQUIRED = ("id", "severity", "title", "detail", "remedy", "source", "source_date")
-_OPTIONAL = ("severities", "by_severity")
+_REQUIRED = ("id", "severity", "title", "checks", "detail", "remedy", "source", "source_date")
+_OPTIONAL = ("severities", "by_severity", "also")
 _TEXT_KEYS = ("title", "detail", "remedy")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNCHECKED_KEYS = ("fact", "reason", "source", "source_date")
+_LIST_KEYS = {"regions", "complete", "source", "source_date", "note"}
 # Subscription rules that are repeated on each VM of the subscription, so the VM's verdict reflects them.
 VM_REPEATED_SUBSCRIPTION_RULES = ("subscription-not-enabled", "provider-not-registered")
 
@@ -55,6 +66,13 @@ class Rule:
     source: str
     source_date: str
     variants: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    also: tuple[str, ...] = ()  # further sources
+    checks: str = ""  # what the rule checks, in words (the catalog's "fires when")
+
+    @property
+    def scope(self) -> str:
+        """subscription, vault or vm: what the rule is evaluated on."""
+        return SCOPES[self.id]
 
     def texts(self, severity: Severity) -> dict[str, str]:
         """Title, detail and remedy templates for ``severity`` (the variant's, falling back to the default)."""
@@ -86,6 +104,16 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule))
 
 
+@dataclass(frozen=True)
+class Unchecked:
+    """A fact of the support matrix that no rule checks, and why."""
+
+    fact: str
+    reason: str
+    source: str
+    source_date: str
+
+
 @dataclass
 class RuleBook:
     """The loaded rules, and the evaluation of subscriptions, vaults and VMs against them."""
@@ -94,6 +122,8 @@ class RuleBook:
     rules: dict[str, Rule]
     updated: str = ""
     path: Path | None = None
+    lists: dict[str, RegionList] = field(default_factory=dict)
+    unchecked: tuple[Unchecked, ...] = ()
 
     def _fire(self, rule_id: str, subject: Any, ctx: Context) -> Finding | None:
         hit = CHECKS[rule_id](subject, ctx)
@@ -106,12 +136,12 @@ class RuleBook:
         return [f for f in found if f is not None]
 
     def evaluate_subscription(self, sub: SubscriptionFacts) -> list[Finding]:
-        """subscription-not-enabled, subscription-no-access, provider-not-registered."""
-        return sort_findings(self._run("subscription", sub, Context(sub=sub)))
+        """The subscription rules (state, access, providers, uniform scale sets)."""
+        return sort_findings(self._run("subscription", sub, Context(sub=sub, lists=self.lists)))
 
     def evaluate_vault(self, vault: VaultFacts) -> list[Finding]:
-        """vault-redundancy-locked."""
-        return sort_findings(self._run("vault", vault, Context(vault=vault)))
+        """The vault rules (redundancy lock, full policies)."""
+        return sort_findings(self._run("vault", vault, Context(vault=vault, lists=self.lists)))
 
     def evaluate_vm(
         self,
@@ -124,7 +154,7 @@ class RuleBook:
 
         With ``sub``, subscription-not-enabled and provider-not-registered are repeated on the VM.
         """
-        ctx = Context(sub=sub, vault=vault, vaults=tuple(vaults))
+        ctx = Context(sub=sub, vault=vault, vaults=tuple(vaults), lists=self.lists)
         findings = self._run("vm", vm, ctx)
         if sub is not None:
             for rule_id in VM_REPEATED_SUBSCRIPTION_RULES:
@@ -181,6 +211,80 @@ def _text(where: str, key: str, value: Any) -> str:
     return value
 
 
+def _source(where: str, raw: Mapping[str, Any]) -> tuple[str, str]:
+    """(source URL, source date) of a table, validated."""
+    source = _text(where, "source", raw.get("source"))
+    if not source.startswith("https://"):
+        raise RulesError(f"{where}: key 'source' must be an https:// URL")
+    date = raw.get("source_date")
+    if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+        date = date.isoformat()
+    if not isinstance(date, str) or not _DATE.match(date):
+        raise RulesError(f"{where}: key 'source_date' must be a date YYYY-MM-DD")
+    return source, date
+
+
+def table_list(raw_items: Any, key: str, *, required: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """The ``[[key]]`` tables of a TOML document as (where, table), validated as a list of tables."""
+    if raw_items is None and not required:
+        return []
+    if not isinstance(raw_items, list) or (required and not raw_items):
+        raise RulesError(f"top level: expected [[{key}]] tables")
+    out = []
+    for index, raw in enumerate(raw_items):
+        where = f"{key} #{index + 1}"
+        if not isinstance(raw, dict):
+            raise RulesError(f"{where}: must be a table")
+        out.append((where, raw))
+    return out
+
+
+def _parse_unchecked(raw_items: Any) -> tuple[Unchecked, ...]:
+    out = []
+    for where, raw in table_list(raw_items, "unchecked"):
+        if unknown := sorted(set(raw) - set(_UNCHECKED_KEYS)):
+            raise RulesError(f"{where}: unknown keys {unknown}")
+        fact = _text(where, "fact", raw.get("fact"))
+        reason = _text(f"{where} ({fact})", "reason", raw.get("reason"))
+        source, date = _source(f"{where} ({fact})", raw)
+        out.append(Unchecked(fact=fact, reason=reason, source=source, source_date=date))
+    return tuple(out)
+
+
+def _parse_lists(raw_lists: Any) -> dict[str, RegionList]:
+    if raw_lists is None:
+        raw_lists = {}
+    if not isinstance(raw_lists, dict):
+        raise RulesError("top level: 'lists' must be [lists.<name>] tables")
+    out: dict[str, RegionList] = {}
+    for name, raw in raw_lists.items():
+        where = f"lists.{name}"
+        if not isinstance(raw, dict):
+            raise RulesError(f"{where}: must be a table")
+        if unknown := sorted(set(raw) - _LIST_KEYS):
+            raise RulesError(f"{where}: unknown keys {unknown}")
+        regions = raw.get("regions")
+        if not isinstance(regions, list) or not all(isinstance(r, str) and r.strip() for r in regions):
+            raise RulesError(f"{where}: key 'regions' must be a list of region names")
+        complete = raw.get("complete", True)
+        if not isinstance(complete, bool):
+            raise RulesError(f"{where}: key 'complete' must be true or false")
+        note = raw.get("note", "")
+        if not isinstance(note, str):
+            raise RulesError(f"{where}: key 'note' must be a string")
+        source, date = _source(where, raw)
+        out[name] = RegionList(
+            regions=frozenset(r.strip().lower().replace(" ", "") for r in regions),
+            complete=complete,
+            source=source,
+            source_date=date,
+            note=note,
+        )
+    if missing := sorted({n for n in LIST_OF.values()} - set(out)):
+        raise RulesError(f"region lists the checks need are missing: {missing}")
+    return out
+
+
 def _check_template(where: str, rule_id: str, key: str, template: str) -> None:
     try:
         names = _placeholders(template)
@@ -218,14 +322,11 @@ def _parse_rule(index: int, raw: Any) -> Rule:
     if severity not in severities or len(set(severities)) != len(severities):
         raise RulesError(f"{where}: key 'severities' must list {severity!r} once and no duplicates")
     texts = {k: _text(where, k, raw[k]) for k in _TEXT_KEYS}
-    source = _text(where, "source", raw["source"])
-    if not source.startswith("https://"):
-        raise RulesError(f"{where}: key 'source' must be an https:// URL")
-    date = raw["source_date"]
-    if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
-        date = date.isoformat()
-    if not isinstance(date, str) or not _DATE.match(date):
-        raise RulesError(f"{where}: key 'source_date' must be a date YYYY-MM-DD")
+    checks = _text(where, "checks", raw["checks"])
+    source, date = _source(where, raw)
+    also = raw.get("also", [])
+    if not isinstance(also, list) or not all(isinstance(u, str) and u.startswith("https://") for u in also):
+        raise RulesError(f"{where}: key 'also' must be a list of https:// URLs")
     variants: dict[str, dict[str, str]] = {}
     by_severity = raw.get("by_severity", {})
     if not isinstance(by_severity, dict):
@@ -255,6 +356,8 @@ def _parse_rule(index: int, raw: Any) -> Rule:
         source=source,
         source_date=date,
         variants=variants,
+        also=tuple(also),
+        checks=checks,
         **texts,
     )
 
@@ -280,7 +383,16 @@ def parse_rules(doc: Mapping[str, Any], path: Path | None = None) -> RuleBook:
         raise RulesError(f"checks without a rule in the rules file: {missing}")
     if unchecked := sorted(set(rules) - set(CHECKS)):
         raise RulesError(f"rules without a check in tui/rules/checks.py: {unchecked}")
-    return RuleBook(version=version, rules=rules, updated=str(updated), path=path)
+    if unknown := sorted(set(doc) - {"version", "updated", "rule", "unchecked", "lists"}):
+        raise RulesError(f"top level: unknown keys {unknown}")
+    return RuleBook(
+        version=version,
+        rules=rules,
+        updated=str(updated),
+        path=path,
+        lists=_parse_lists(doc.get("lists")),
+        unchecked=_parse_unchecked(doc.get("unchecked")),
+    )
 
 
 def load_rules(path: Path | None = None) -> RuleBook:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tui.model import VmFacts
 from tui.rules.checks import is_windows, os_problem
-from tui.rules.engine import RULES_DIR, RulesError
+from tui.rules.engine import RULES_DIR, RulesError, table_list
 
 DEFAULT_SEED = RULES_DIR / "seed-2015.toml"
 STATUSES = ("retired", "changed", "still-applies")
@@ -29,8 +29,11 @@ def _nic_count(vm: VmFacts) -> int:
 
 
 def _os_unsupported_2015(vm: VmFacts) -> bool:
-    """Today's OS problems, plus Windows Server 2008 without R2 (2015 required 2008 R2 or later)."""
-    if os_problem(vm) is not None:
+    """What 2015 did not support: 32-bit, container Linux, Windows before 2008, Linux not endorsed (today's
+    blockers and the Linux warning), plus Windows Server 2008 without R2 (2015 required 2008 R2 or later).
+    Today's limited support of Windows 2008 R2 to 2012 R2 is not a 2015 limitation."""
+    problem = os_problem(vm)
+    if problem is not None and (problem[0] == "blocker" or not is_windows(vm)):
         return True
     text = " ".join(p for p in (vm.os_name, vm.image_offer, vm.image_sku) if p)
     return is_windows(vm) and bool(_WINDOWS_2008_NOT_R2.search(text))
@@ -69,14 +72,8 @@ class SeedLimitation:
 
 
 def _parse(doc: dict[str, Any]) -> tuple[SeedLimitation, ...]:
-    items = doc.get("limitation")
-    if not isinstance(items, list) or not items:
-        raise RulesError("top level: expected [[limitation]] tables")
     parsed = []
-    for index, raw in enumerate(items):
-        where = f"limitation #{index + 1}"
-        if not isinstance(raw, dict):
-            raise RulesError(f"{where}: must be a table")
+    for where, raw in table_list(doc.get("limitation"), "limitation", required=True):
         for key in _KEYS:
             value = raw.get(key)
             if not isinstance(value, str) or not value.strip():

@@ -13,6 +13,7 @@ AGENT_RULES = (
     "vm-extension-failed",
     "vm-not-running",
     "vm-provisioning-failed",
+    "vm-updating",
 )
 NETWORK_RULES = (
     "guest-wireserver-unreachable",
@@ -47,11 +48,13 @@ def probe_summary(guest: GuestProbe, os_type: str | None = None) -> str:
         return f"probe failed: {guest.error}"
     parts = [
         f"WireServer 80 {_word(guest.wireserver_80, 'reachable', 'unreachable')}",
+        f"443 {_word(guest.wireserver_443, 'reachable', 'unreachable')}",
         f"32526 {_word(guest.wireserver_32526, 'reachable', 'unreachable')}",
         f"DHCP {_word(guest.dhcp, 'enabled', 'disabled')}",
         f"extensions {_word(guest.extensions_enabled, 'enabled', 'disabled')}",
+        f"Provisioning.Agent {guest.provisioning_agent or 'unknown'}",
         f"proxy {guest.proxy or 'none'}",
     ]
-    if guest.extensions_enabled is None and (os_type or "").lower() == "windows":
-        del parts[3]
+    if (os_type or "").lower() == "windows":  # waagent.conf exists only on Linux
+        parts = [p for p in parts if not p.startswith(("extensions ", "Provisioning.Agent "))]
     return ", ".join(parts)

@@ -1,12 +1,15 @@
 """Inventory: everything the rules need, read with subscription-wide list calls.
 
-Per subscription (subscriptions concurrently): Recovery Services registration, then in parallel the
+Per subscription (subscriptions concurrently): the registration of Microsoft.RecoveryServices,
+Microsoft.Compute and Microsoft.Network (one providers.get each, concurrently), then in parallel the
 subscription-wide lists (VMs, VM power states, disks, scale sets, NICs, NSGs, virtual networks, route tables,
-vaults). Per VM only what no list gives: the instance view (agent, extensions, OS name), and only for VMs that
-are running (a stopped VM has no agent to report). Protection comes from the vaults' protected-item lists;
-backupStatus (a POST, charged to ARM's small write budget) is called only for VMs those lists cannot answer.
-Every request is paced by the factory's `ArmPacer`. A subscription that fails becomes facts with the
-reason; the others go on.
+vaults, management locks), never one into a namespace that is not Registered: the SDK would answer the 409
+by registering it behind the user's back. Per vault: its protected items, its storage configuration and its
+Azure VM policies. Per VM only what no list gives: the instance view (agent, extensions, OS name), and only
+for VMs that are running (a stopped VM has no agent to report). Protection comes from the vaults'
+protected-item lists; backupStatus (a POST, charged to ARM's small write budget) is called only for VMs
+those lists cannot answer. Every request is paced by the factory's `ArmPacer`. A subscription that fails
+becomes facts with the reason; the others go on.
 """
 
 from __future__ import annotations
@@ -19,9 +22,28 @@ from typing import Any
 from azure.core.exceptions import HttpResponseError
 
 from tui.azure import ClientFactory, explain
-from tui.model import RECOVERY_SERVICES, Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts
+from tui.model import (
+    COMPUTE,
+    NETWORK,
+    RECOVERY_SERVICES,
+    REQUIRED_PROVIDERS,
+    Inventory,
+    ProtectionFacts,
+    SubscriptionFacts,
+    VaultFacts,
+    VmFacts,
+)
 
-from .facts import NetworkIndex, name_of, power_state, resource_group_of, vm_facts
+from .facts import (
+    NetworkIndex,
+    lock_facts,
+    name_of,
+    policy_facts,
+    power_state,
+    resource_group_of,
+    scale_set_facts,
+    vm_facts,
+)
 
 VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
 IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
@@ -50,7 +72,6 @@ class _Lists:
     vms: list[dict[str, Any]]
     status: dict[str, dict[str, Any]]
     disks: dict[str, dict[str, Any]]
-    scale_sets: dict[str, dict[str, Any]]
     network: NetworkIndex | None
     vaults: list[dict[str, Any]]
     vaults_complete: bool
@@ -131,16 +152,35 @@ class InventoryService:
         return inventory
 
     # -- one subscription ------------------------------------------------------------------------------
+    async def _providers(self, sub: SubscriptionFacts) -> HttpResponseError | None:
+        """Read the registration of the required providers (concurrently); the first error, if any."""
+        providers = self.factory.resources(sub.id).providers
+
+        async def one(namespace: str) -> tuple[str, str | None]:
+            state = (await providers.get(namespace)).registration_state
+            return namespace, str(state) if state is not None else None
+
+        results = await asyncio.gather(*(one(ns) for ns in REQUIRED_PROVIDERS), return_exceptions=True)
+        for result in results:
+            if isinstance(result, HttpResponseError):
+                return result
+            if isinstance(result, BaseException):
+                raise result
+        sub.providers = {ns: state for ns, state in results if state is not None}  # type: ignore[misc]
+        sub.provider_state = sub.providers.get(RECOVERY_SERVICES)
+        return None
+
+    def _registered(self, sub: SubscriptionFacts, namespace: str) -> bool:
+        return (sub.providers.get(namespace) or "").lower() == "registered"
+
     async def _scan_subscription(self, sub: SubscriptionFacts, wanted: set[str]) -> _SubResult:
-        try:
-            provider = await self.factory.resources(sub.id).providers.get(RECOVERY_SERVICES)
-            sub.provider_state = provider.registration_state
-        except HttpResponseError as e:
-            sub.access = "forbidden" if e.status_code == 403 else "error"
-            sub.error = _short(e)
+        error = await self._providers(sub)
+        if error is not None:
+            sub.access = "forbidden" if error.status_code == 403 else "error"
+            sub.error = _short(error)
             self.progress(f"{sub.name}: {sub.access}", 1, 1)
             return _SubResult([], [], True)
-        lists = await self._lists(sub)
+        lists = await self._lists(sub, scale_sets=not wanted)
         if lists is None:
             return _SubResult([], [], True)
         if wanted:  # before any per-VM call
@@ -159,20 +199,21 @@ class InventoryService:
                 instance_view=views.get(key, (None, None))[0],
                 status_only=lists.status.get(key),
                 disks_by_id=lists.disks,
-                scale_sets_by_id=lists.scale_sets,
                 network=lists.network,
             )
             err = views.get(key, (None, None))[1]
             if err:
+                f.agent.instance_view = False  # no agent or extension finding: the verdict is unknown
                 f.unreadable.append(f"instance view: {err}")
             f.unreadable.extend(lists.problems)
             facts.append(f)
             sub.regions[f.location] = sub.regions.get(f.location, 0) + 1
         return _SubResult(facts, await self._vaults(sub, lists.vaults), lists.vaults_complete)
 
-    async def _lists(self, sub: SubscriptionFacts) -> _Lists | None:
+    async def _lists(self, sub: SubscriptionFacts, *, scale_sets: bool = True) -> _Lists | None:
+        """Every subscription-wide list, none into a namespace that is not Registered. Scale sets only when
+        the whole subscription is scanned (a scan narrowed to named VMs is not about them)."""
         compute, network = self.factory.compute(sub.id), self.factory.network(sub.id)
-        registered = sub.provider_state == "Registered"
 
         async def guarded(label: str, pager: Any) -> list[dict[str, Any]] | str:
             try:
@@ -180,52 +221,59 @@ class InventoryService:
             except HttpResponseError as e:
                 return f"{label}: {_short(e)}"
 
+        net_keys = ("nics", "nsgs", "vnets", "routes")
+        # Microsoft.Authorization needs no registration: the locks are always listed.
         calls = {
-            "vms": guarded("virtual machines", compute.virtual_machines.list_all()),
-            "status": guarded("power states", compute.virtual_machines.list_all(status_only="true")),
-            "disks": guarded("disks", compute.disks.list()),
-            "scale_sets": guarded("scale sets", compute.virtual_machine_scale_sets.list_all()),
-            "nics": guarded("network interfaces", network.network_interfaces.list_all()),
-            "nsgs": guarded("network security groups", network.network_security_groups.list_all()),
-            "vnets": guarded("virtual networks", network.virtual_networks.list_all()),
-            "routes": guarded("route tables", network.route_tables.list_all()),
+            "locks": guarded(
+                "locks", self.factory.locks(sub.id).management_locks.list_at_subscription_level()
+            )
         }
-        if registered:  # an unregistered namespace answers 409, and the SDK would then register it itself
+        if self._registered(sub, COMPUTE):
+            calls |= {
+                "vms": guarded("virtual machines", compute.virtual_machines.list_all()),
+                "status": guarded("power states", compute.virtual_machines.list_all(status_only="true")),
+                "disks": guarded("disks", compute.disks.list()),
+            }
+            if scale_sets:
+                calls["scale_sets"] = guarded("scale sets", compute.virtual_machine_scale_sets.list_all())
+        if self._registered(sub, NETWORK):
+            calls |= {
+                "nics": guarded("network interfaces", network.network_interfaces.list_all()),
+                "nsgs": guarded("network security groups", network.network_security_groups.list_all()),
+                "vnets": guarded("virtual networks", network.virtual_networks.list_all()),
+                "routes": guarded("route tables", network.route_tables.list_all()),
+            }
+        if self._registered(sub, RECOVERY_SERVICES):
             calls["vaults"] = guarded(
                 "vaults", self.factory.recovery_services(sub.id).vaults.list_by_subscription_id()
             )
         got = dict(zip(calls, await asyncio.gather(*calls.values()), strict=True))
         self.progress(f"{sub.name}: listed resources", 1, 1)
-        if isinstance(got["vms"], str):
+        if isinstance(got.get("vms"), str):
             sub.access, sub.error = "error", got["vms"]
             return None
-        problems = [
-            v
-            for k, v in got.items()
-            if isinstance(v, str) and k not in ("vaults", "nics", "nsgs", "vnets", "routes")
-        ]
-        net_ok = all(not isinstance(got[k], str) for k in ("nics", "nsgs", "vnets", "routes"))
-        if not net_ok:
-            sub.error = "; ".join(
-                v for k, v in got.items() if isinstance(v, str) and k in ("nics", "nsgs", "vnets", "routes")
-            )
-        if isinstance(got.get("vaults"), str):
-            sub.error = got["vaults"]
+        errors = [v for v in got.values() if isinstance(v, str)]
+        problems = [got[k] for k in ("status", "disks", "locks") if isinstance(got.get(k), str)]
+        net_ok = all(isinstance(got.get(k), list) for k in net_keys)
+        if errors:
+            sub.error = "; ".join(errors)
+        if isinstance(got["locks"], list):
+            sub.locks = [lock for d in got["locks"] if (lock := lock_facts(d)) is not None]
+        if isinstance(got.get("scale_sets"), list):
+            sub.scale_sets = [s for d in got["scale_sets"] if (s := scale_set_facts(d)) is not None]
 
         def by_id(key: str) -> dict[str, dict[str, Any]]:
             val = got.get(key)
-            return {} if isinstance(val, str) or val is None else {d["id"].lower(): d for d in val}
+            return {d["id"].lower(): d for d in val if d.get("id")} if isinstance(val, list) else {}
 
+        vaults = got.get("vaults")
         return _Lists(
-            vms=got["vms"],
+            vms=got.get("vms") or [],  # type: ignore[arg-type]
             status=by_id("status"),
             disks=by_id("disks"),
-            scale_sets=by_id("scale_sets"),
-            network=NetworkIndex.build(got["nics"], got["nsgs"], got["vnets"], got["routes"])
-            if net_ok
-            else None,  # type: ignore[arg-type]
-            vaults=[] if isinstance(got.get("vaults"), str) else got.get("vaults") or [],  # type: ignore[arg-type]
-            vaults_complete=not isinstance(got.get("vaults"), str),
+            network=NetworkIndex.build(*(got[k] for k in net_keys)) if net_ok else None,  # type: ignore[arg-type]
+            vaults=vaults if isinstance(vaults, list) else [],
+            vaults_complete=not isinstance(vaults, str),
             problems=problems,
         )
 
@@ -282,6 +330,12 @@ class InventoryService:
                     vault.protected_vms = len(vault.protected_vm_ids)
                 except HttpResponseError as e:
                     sub.error = f"vault {vault.name}: {_short(e)}"
+            async with self._gate:
+                try:
+                    docs = await _collect(backup.backup_policies.list(vault.name, rg, filter=IAAS_FILTER))
+                    vault.policies = [p for d in docs if (p := policy_facts(d)) is not None]
+                except HttpResponseError as e:
+                    sub.error = f"vault {vault.name} policies: {_short(e)}"
             async with self._gate:
                 try:
                     cfg = await backup.backup_resource_storage_configs_non_crr.get(vault.name, rg)

@@ -2,8 +2,9 @@
 
 Contract (shared with the emulator, ``tui/emulator/routes/compute.py``): the script carries the line
 ``# vmbackup-prep-probe v1`` and prints exactly one line ``VMBACKUP_PREP_PROBE {json}`` where json holds
-``wireserver_80``, ``wireserver_32526``, ``dhcp`` (bool), ``extensions_enabled`` (bool, null on Windows),
-``proxy`` (string or null) and ``os`` ("Linux" | "Windows"). The scripts here may also print null for a
+``wireserver_80``, ``wireserver_32526``, ``wireserver_443``, ``dhcp`` (bool), ``extensions_enabled`` (bool,
+null on Windows), ``provisioning_agent`` (waagent.conf Provisioning.Agent, "auto" when absent; null on
+Windows), ``proxy`` (string or null) and ``os`` ("Linux" | "Windows"). The scripts here may also print null for a
 check they could not make (no tool to test with, no recognisable network configuration); that reads as
 "unknown", never as a failure.
 """
@@ -44,6 +45,7 @@ tcp() {
 }
 W80=$(tcp 80)
 W32526=$(tcp 32526)
+W443=$(tcp 443)
 
 # DHCP on the interface holding the default route. An address with the kernel's "dynamic" flag came from
 # a DHCP client. Azure leases can be infinite (no "dynamic" flag), so then ask the network stack in use:
@@ -91,6 +93,9 @@ WAC=/etc/waagent.conf
 conf() { sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$WAC" 2>/dev/null | tail -n 1 | sed 's/[[:space:]]*$//'; }
 EXT=true
 case $(conf 'Extensions\.Enable' | cut -c 1) in n|N) EXT=false ;; esac
+# Provisioning.Agent: auto when absent (the agent's default); anything else is printed as found.
+PA=$(conf 'Provisioning\.Agent' | tr -d '"\\' | tr -d '\000-\037')
+[ -n "$PA" ] || PA=auto
 
 # Proxy the agent uses: waagent.conf HttpProxy.Host/Port, else the agent service's environment, else
 # /etc/environment.
@@ -115,7 +120,7 @@ else
   PJ=null
 fi
 
-printf 'VMBACKUP_PREP_PROBE {"wireserver_80":%s,"wireserver_32526":%s,"dhcp":%s,"extensions_enabled":%s,"proxy":%s,"os":"Linux"}\n' "$W80" "$W32526" "$DHCP" "$EXT" "$PJ"
+printf 'VMBACKUP_PREP_PROBE {"wireserver_80":%s,"wireserver_32526":%s,"wireserver_443":%s,"dhcp":%s,"extensions_enabled":%s,"provisioning_agent":"%s","proxy":%s,"os":"Linux"}\n' "$W80" "$W32526" "$W443" "$DHCP" "$EXT" "$PA" "$PJ"
 """
 
 # Windows PowerShell 3.0+ (ConvertTo-Json). No Test-NetConnection: TcpClient with a 5 s wait instead.
@@ -163,8 +168,10 @@ try {
 $result = [pscustomobject][ordered]@{
     wireserver_80      = [bool](Test-Port 80)
     wireserver_32526   = [bool](Test-Port 32526)
+    wireserver_443     = [bool](Test-Port 443)
     dhcp               = $dhcp
     extensions_enabled = $null
+    provisioning_agent = $null
     proxy              = $proxy
     os                 = 'Windows'
 }
@@ -177,8 +184,8 @@ WINDOWS_SCRIPT: list[str] = _WINDOWS.strip("\n").splitlines()
 PROBE_EXPLANATION = (
     "To check what Azure cannot see from outside, vmbackup-prep can run a short read-only script inside each "
     "selected VM with Azure Run Command. It tests whether the VM reaches the Azure platform address "
-    "168.63.129.16 on ports 80 and 32526, whether the VM gets its IP address by DHCP, whether the Linux "
-    "agent allows extensions, and which proxy the agent uses. It changes nothing and installs nothing; "
+    "168.63.129.16 on ports 80, 443 and 32526, whether the VM gets its IP address by DHCP, whether the Linux "
+    "agent allows extensions (Extensions.Enable, Provisioning.Agent), and which proxy the agent uses. It changes nothing and installs nothing; "
     "the only trace it leaves is Run Command's own log in the VM. It needs the Virtual Machine Contributor "
     "role (or another role with Microsoft.Compute/virtualMachines/runCommand/action) and takes about a "
     "minute per VM. Only running VMs with a ready agent can be probed."
@@ -244,12 +251,14 @@ def parse_probe_output(statuses: Sequence[Any]) -> GuestProbe:
         return GuestProbe(error=f"probe output is not valid JSON ({exc}): {payload[:200]!r}; {snippet}")
     if not isinstance(data, dict):
         return GuestProbe(error=f"probe output is not a JSON object: {payload[:200]!r}; {snippet}")
-    proxy = data.get("proxy")
+    proxy, agent = data.get("proxy"), data.get("provisioning_agent")
     return GuestProbe(
         wireserver_80=_bool(data.get("wireserver_80")),
         wireserver_32526=_bool(data.get("wireserver_32526")),
+        wireserver_443=_bool(data.get("wireserver_443")),
         dhcp=_bool(data.get("dhcp")),
         extensions_enabled=_bool(data.get("extensions_enabled")),
+        provisioning_agent=(agent.strip() or None) if isinstance(agent, str) else None,
         proxy=(proxy.strip() or None) if isinstance(proxy, str) else None,
     )
 

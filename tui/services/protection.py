@@ -2,8 +2,8 @@
 
 Order of work, and why:
 1. Policies of the vault are listed with their schedule and retention in words; a VM that needs the
-   Enhanced policy (Premium SSD v2 / Ultra disks, Trusted Launch, confidential VM) is refused a Standard
-   policy here, before any request, instead of failing late in the service.
+   Enhanced policy (Premium SSD v2 / Ultra disks) is refused a Standard policy here, and every VM a policy
+   that already protects 1,000 items, before any request, instead of failing late in the service.
 2. Each VM is pre-validated by the service (backupPreValidateProtection) next to our own verdict; a VM that
    fails either is not enabled, with the service's code and message and our remedy.
 3. For the confirmed plan: refresh the vault's containers once (without it the service answers the
@@ -31,6 +31,7 @@ from .assessment import VmAssessment
 
 IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
 ENHANCED_RULE = "vm-requires-enhanced-policy"
+MAX_ITEMS_PER_POLICY = 1000  # the Azure CLI's enable-for-vm refuses a policy at this count
 Progress = Callable[[str, int, int], None]
 
 
@@ -132,7 +133,9 @@ def needs_enhanced(a: VmAssessment) -> bool:
 
 
 def preselect_policy(policies: Sequence[PolicyInfo], vms: Sequence[VmAssessment]) -> PolicyInfo | None:
-    """A policy that fits every selected VM: Enhanced when any needs it, else DefaultPolicy (or any Standard)."""
+    """A policy that fits every selected VM: Enhanced when any needs it, else DefaultPolicy (or any Standard);
+    never one that already protects 1,000 items."""
+    policies = [p for p in policies if p.protected_items < MAX_ITEMS_PER_POLICY]
     if not policies:
         return None
     if any(needs_enhanced(a) for a in vms):
@@ -146,6 +149,11 @@ def preselect_policy(policies: Sequence[PolicyInfo], vms: Sequence[VmAssessment]
 
 def policy_refusal(policy: PolicyInfo, a: VmAssessment) -> str | None:
     """Why ``policy`` cannot protect this VM (before any request), or None."""
+    if policy.protected_items >= MAX_ITEMS_PER_POLICY:
+        return (
+            f"{policy.name} already protects {policy.protected_items:,} items; a policy protects at most "
+            f"{MAX_ITEMS_PER_POLICY:,}"
+        )
     if not policy.enhanced and needs_enhanced(a):
         why = next(f.detail for f in a.findings if f.rule == ENHANCED_RULE)
         return (
@@ -251,7 +259,11 @@ async def plan_protection(
         refusal = policy_refusal(policy, a)
         if refusal:
             p.action, p.reason = "refused", refusal
-            p.remedy = "Choose an Enhanced policy (for example EnhancedPolicy) for this VM."
+            p.remedy = (
+                "Choose another policy of the vault, or create one with the same schedule."
+                if policy.protected_items >= MAX_ITEMS_PER_POLICY
+                else "Choose an Enhanced policy (for example EnhancedPolicy) for this VM."
+            )
             return p
         blockers = [f for f in a.findings if f.severity == "blocker" and f.rule != "vm-already-protected"]
         if blockers:

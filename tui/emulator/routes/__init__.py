@@ -1,5 +1,5 @@
 """Route modules, one per resource provider. Each exposes ``register(router)``."""
 
-from . import backup, compute, network, resources, vaults
+from . import authorization, backup, compute, network, resources, vaults
 
-ROUTE_MODULES = [resources, compute, network, vaults, backup]
+ROUTE_MODULES = [resources, compute, network, vaults, backup, authorization]

@@ -15,14 +15,18 @@ stripping whitespace, exactly::
 (the script is ``RunShellScript`` on Linux, ``RunPowerShellScript`` on Windows; ``#`` starts a comment in
 both). The probe prints ONE line on stdout::
 
-    VMBACKUP_PREP_PROBE {"wireserver_80": true, "wireserver_32526": true, "dhcp": true,
-                         "extensions_enabled": true, "proxy": null, "os": "Linux"}
+    VMBACKUP_PREP_PROBE {"wireserver_80": true, "wireserver_32526": true, "wireserver_443": true,
+                         "dhcp": true, "extensions_enabled": true, "provisioning_agent": "auto",
+                         "proxy": null, "os": "Linux"}
 
 (on one line; compact JSON, keys in that order) where
 
-- ``wireserver_80`` / ``wireserver_32526``: bool, TCP connect to 168.63.129.16 on port 80 / 32526 succeeded;
+- ``wireserver_80`` / ``wireserver_32526`` / ``wireserver_443``: bool, TCP connect to 168.63.129.16 on port
+  80 / 32526 / 443 succeeded;
 - ``dhcp``: bool, the primary NIC gets its address by DHCP;
 - ``extensions_enabled``: bool on Linux (``Extensions.Enable`` in waagent.conf is not ``n``), null on Windows;
+- ``provisioning_agent``: on Linux the value of ``Provisioning.Agent`` in waagent.conf (``auto`` when the
+  key is absent), null on Windows;
 - ``proxy``: the proxy the guest/agent uses (string, e.g. ``http://10.0.0.9:3128``) or null;
 - ``os``: ``"Linux"`` or ``"Windows"``.
 
@@ -191,8 +195,10 @@ def probe_line(facts: dict[str, Any], os_name: str) -> str:
     body = {
         "wireserver_80": bool(facts["wireserver_80"]),
         "wireserver_32526": bool(facts["wireserver_32526"]),
+        "wireserver_443": bool(facts["wireserver_443"]),
         "dhcp": bool(facts["dhcp"]),
         "extensions_enabled": None if windows else bool(facts["extensions_enabled"]),
+        "provisioning_agent": None if windows else facts["provisioning_agent"],
         "proxy": facts["proxy"],
         "os": "Windows" if windows else "Linux",
     }
