@@ -13,7 +13,7 @@ from screens.base import StepPane
 from tui.model import VmFacts
 from tui.services.agents import refresh_agents
 from tui.services.assessment import VmAssessment
-from tui.services.concerns import AGENT_RULES, concern_verdict, findings_for
+from tui.services.concerns import AGENT_RULES, agent_state, concern_verdict, findings_for
 from tui.widgets.badges import BAD, GOOD, ODD, WARN, verdict_badge
 from tui.widgets.findings import findings_text
 
@@ -26,14 +26,9 @@ def power_cell(vm: VmFacts) -> Text:
 
 
 def agent_cell(vm: VmFacts) -> Text:
-    status = vm.agent.status
-    if status is None:
-        if vm.agent.provision_vm_agent is False:
-            return Text("✗ not installed", style=BAD)
-        if vm.power_state == "running":
-            return Text("✗ none reported", style=BAD)
-        return Text("- not running", style="dim")
-    return Text(f"✓ {status}", style=GOOD) if status.lower() == "ready" else Text(f"✗ {status}", style=BAD)
+    words, look = agent_state(vm)
+    mark, style = {"good": ("✓", GOOD), "bad": ("✗", BAD), "odd": ("?", ODD), "dim": ("-", "dim")}[look]
+    return Text(f"{mark} {words}", style=style)
 
 
 def extension_cell(vm: VmFacts) -> Text:

@@ -32,32 +32,50 @@ READ_ONLY_POSTS = (  # design.md section 3: POSTs that only read
 )
 
 # What the demo's design implies for a plain `check --demo` (each VM is named in RULE_TRIGGERS[rule]).
-PLAIN_TRIGGERS: dict[str, dict[str, str]] = {  # rule -> {vm: severity}
-    "subscription-not-enabled": {"vm-leg-app01": "blocker", "vm-leg-db01": "blocker"},
+PLAIN_TRIGGERS: dict[str, dict[str, str]] = {  # rule -> {subject: severity}
+    "subscription-not-enabled": {  # PastDue: every operation still works (facts section 0)
+        "Contoso Legacy (past due)": "warning",
+        "vm-leg-app01": "warning",
+        "vm-leg-db01": "warning",
+    },
     "provider-not-registered": {"vm-ana-spark01": "blocker", "vm-ana-bi01": "blocker"},
     "vm-already-protected": {"vm-weu-app03": "info"},
     "vm-provisioning-failed": {"vm-eus-etl01": "blocker"},
-    "vm-agent-missing": {"vm-neu-tools01": "blocker"},
+    "vm-updating": {"vm-weu-patch01": "warning"},
+    "vm-agent-missing": {"vm-neu-tools01": "blocker", "vm-weu-silent01": "blocker"},
     "vm-agent-not-ready": {"vm-neu-app03": "blocker"},
-    "vm-agent-outdated": {"vm-eus-app02": "warning"},
-    "vm-extension-failed": {"vm-eus-file01": "blocker"},
+    "vm-agent-outdated": {"vm-eus-app02": "warning", "vm-weu-oldlin01": "warning"},
+    "vm-extension-failed": {
+        "vm-eus-file01": "blocker",
+        "vm-weu-batch01": "blocker",
+        "vm-weu-agent01": "blocker",
+    },
     "vm-not-running": {"vm-neu-app02": "warning"},
     "vm-disk-count": {"vm-eus-dw01": "blocker"},
-    "vm-disk-size": {"vm-weu-pg01": "blocker", "vm-weu-hr01": "blocker"},
+    "vm-disk-size": {"vm-weu-hr01": "blocker"},
+    "vm-unmanaged-disks": {"vm-leg-app01": "blocker"},
+    "vm-disk-data-access-auth": {"vm-weu-aad01": "blocker"},
+    "vm-data-disk-security-type": {"vm-weu-dsec01": "blocker"},
     "vm-ephemeral-os-disk": {"vm-eus-build01": "blocker"},
     "vm-shared-disk": {"vm-weu-clus01": "warning"},
-    "vm-requires-enhanced-policy": {"vm-weu-api01": "warning", "vm-weu-pg01": "warning"},
-    "vm-write-accelerator": {"vm-weu-hana01": "warning"},
+    "vm-requires-enhanced-policy": {"vm-weu-pg01": "warning", "vm-swc-tsdb01": "warning"},
+    "vm-trusted-launch": {"vm-weu-api01": "info", "vm-weu-dsec01": "info"},
+    "vm-confidential-prerequisites": {"vm-weu-cvm01": "warning"},
+    "vm-ultra-disk-grs": {"vm-swc-tsdb01": "warning"},  # blocker once the region list is complete
+    "vm-write-accelerator": {"vm-weu-hana01": "warning", "vm-weu-hana02": "blocker"},
     "vm-encrypted-ade": {"vm-weu-hr01": "warning"},
     "vm-os-unsupported": {
         "vm-weu-legacy01": "blocker",
         "vm-neu-flatcar01": "blocker",
         "vm-neu-arch01": "warning",
     },
-    "vm-scale-set-uniform": {"vmss-weu-front_0": "blocker"},
+    "vm-resource-lock": {"vm-weu-ledger01": "blocker", "vm-swc-tsdb01": "blocker"},
+    "vm-scale-set-uniform": {"Contoso Production": "blocker"},  # a subscription finding: no VM lists it
     "vm-spot": {"vm-weu-render01": "info"},
+    "vault-policy-item-limit": {"rsv-data-swc": "warning"},
     "net-forced-tunneling": {"vm-weu-erp01": "warning"},
     "net-outbound-restricted": {"vm-weu-hana01": "warning", "vm-eus-app02": "warning"},
+    "guest-extensions-disabled": {"vm-weu-noext01": "blocker"},  # allowExtensionOperations false: no probe
 }
 # With --vault rsv-prod-eus --probe-guest (eastus, full: 1,000 protected VMs).
 VAULT_PROBE_TRIGGERS: dict[str, dict[str, str]] = {
@@ -67,6 +85,7 @@ VAULT_PROBE_TRIGGERS: dict[str, dict[str, str]] = {
     "guest-wireserver-unreachable": {"vm-neu-print01": "blocker"},
     "guest-dhcp-disabled": {"vm-neu-dns01": "blocker"},
     "guest-extensions-disabled": {"vm-neu-mon01": "blocker"},
+    "vault-other-subscription": {"vm-ana-spark01": "warning"},
 }
 
 
@@ -126,7 +145,9 @@ async def test_demo_json_reports_every_vm_with_the_verdicts_its_design_implies(d
     estate_vms = {
         r["name"]
         for r in demo_estate_doc["resources"]
-        if r["type"] == "Microsoft.Compute/virtualMachines" and SUB_FINANCE not in r["id"]
+        if r["type"] == "Microsoft.Compute/virtualMachines"
+        and SUB_FINANCE not in r["id"]
+        and "/virtualMachineScaleSets/" not in r["id"]  # uniform instances are never in the VM list
     }
     verdicts = {vm["name"]: vm["verdict"] for vm in report["vms"]}
     assert set(verdicts) == estate_vms  # every VM of every readable subscription, once
@@ -140,7 +161,7 @@ async def test_demo_json_reports_every_vm_with_the_verdicts_its_design_implies(d
     subs = {s["name"]: s for s in report["subscriptions"]}
     assert subs["Contoso Finance"]["access"] == "forbidden"
     assert [f["rule"] for f in subs["Contoso Finance"]["findings"]] == ["subscription-no-access"]
-    assert [f["rule"] for f in subs["Contoso Production"]["findings"]] == []
+    assert [f["rule"] for f in subs["Contoso Production"]["findings"]] == ["vm-scale-set-uniform"]
     assert fired["vault-redundancy-locked"] == {
         "rsv-prod-weu": "info",
         "rsv-apps-weu": "info",
@@ -193,7 +214,18 @@ async def test_every_rule_fires_with_a_vault_and_the_guest_probe(demo):
     assert not {"vm-neu-app02", "vm-neu-app03", "vm-neu-tools01"} & set(probed)
 
 
-async def test_plain_check_is_read_only_and_its_reports_read_well(demo):
+def _demo_counts(estate: dict[str, Any]) -> tuple[int, int]:
+    """(VMs, vaults) a plain check of the demo reports: all but the forbidden subscription's, no scale-set instance."""
+    readable = [r for r in estate["resources"] if SUB_FINANCE not in r["id"]]
+    vms = [
+        r
+        for r in readable
+        if r["type"] == "Microsoft.Compute/virtualMachines" and "/virtualMachineScaleSets/" not in r["id"]
+    ]
+    return len(vms), sum(r["type"] == "Microsoft.RecoveryServices/vaults" for r in readable)
+
+
+async def test_plain_check_is_read_only_and_its_reports_read_well(demo, demo_estate_doc):
     rc, md, err = await check(*_target(demo), "--format", "markdown")
     assert rc == 1 and err == ""
     rc, table, _ = await check(*_target(demo), "--format", "table")
@@ -212,12 +244,18 @@ async def test_plain_check_is_read_only_and_its_reports_read_well(demo):
     )
     assert summary, md[:400]
     total, *parts = map(int, summary.groups())
-    assert total == 46 and sum(parts) == total
+    vm_count, vault_count = _demo_counts(demo_estate_doc)
+    assert total == vm_count and sum(parts) == total
     headings = [line for line in lines if line.startswith("## ")]
     assert headings == [
         "## Subscriptions", "## Vaults", "## VMs", "## What to do", "## The 2015 limitations, today",
     ]  # fmt: skip
-    for heading, rows in (("## Subscriptions", 4), ("## Vaults", 4), ("## VMs", 46), ("## The 2015", None)):
+    for heading, rows in (
+        ("## Subscriptions", 4),
+        ("## Vaults", vault_count),
+        ("## VMs", vm_count),
+        ("## The 2015", None),
+    ):
         start = next(i for i, line in enumerate(lines) if line.startswith(heading)) + 2
         header, rule, *body = lines[start:]
         body = body[: next((i for i, line in enumerate(body) if not line.startswith("|")), len(body))]

@@ -4,7 +4,6 @@ For each situation the emulator is given the same facts (through the builders) a
 SDK pipeline (``send_request`` on the async clients: real TLS, real token). Compared: every key the real
 document has (recursively; values such as ids and times are ignored), the status-code format
 (``ProvisioningState/failed/<code>``), the casing of names and ids, HTTP status codes and LRO headers.
-The locks fixtures join this run when the locks route lands (rules-truth branch): they are corpus-only here.
 """
 
 from __future__ import annotations
@@ -29,10 +28,8 @@ UBUNTU = b.image_reference("Canonical", "ubuntu-24_04-lts", "server", exact_vers
 WINDOWS = b.image_reference(
     "MicrosoftWindowsServer", "WindowsServer", "2022-Datacenter", exact_version="20348.5256"
 )
-LOCK_FIXTURES = {
-    "locked-resource-group",
-    "lock-on-restore-point-group",
-}  # the locks route is not on this branch
+LOCK_FIXTURES = ("locked-resource-group", "lock-on-restore-point-group")
+LOCKS_API = "2020-05-01"  # what azure-mgmt-resource-locks 1.0 sends
 
 
 def fixture(stem: str) -> dict[str, Any]:
@@ -290,6 +287,32 @@ async def test_provider_not_registered(make_emulator):
     assert got["namespace"] == real["namespace"]
 
 
+@pytest.mark.parametrize("stem", LOCK_FIXTURES)
+async def test_locks_listed_per_subscription_as_azure_lists_them(make_emulator, stem):
+    real = fixture(stem)["documents"]["locks"]
+    locks = []
+    for want in real:
+        scope = want["id"][: want["id"].lower().rindex("/providers/microsoft.authorization/locks/")]
+        locks.append(
+            b.management_lock(
+                scope, want["name"], want["properties"]["level"], want["properties"].get("notes")
+            )
+        )
+    emu = await make_emulator(estate(*locks))
+    async with Sdk(emu) as sdk:
+        status, _, listed = await call(
+            sdk.resources(SUB),
+            "GET",
+            f"/subscriptions/{SUB}/providers/Microsoft.Authorization/locks",
+            LOCKS_API,
+        )
+    assert status == 200
+    assert_same_shape(real, listed["value"], f"{stem}: locks")
+    assert [(x["id"], x["type"], x["name"]) for x in listed["value"]] == [
+        (x["id"], x["type"], x["name"]) for x in real
+    ]  # ids keep their case; the type is Microsoft.Authorization/locks
+
+
 # -- Recovery Services ---------------------------------------------------------------------------------------
 def backup_estate(
     *extra: dict[str, Any], location: str = "westeurope", redundancy: str = "GeoRedundant"
@@ -449,7 +472,7 @@ async def test_storage_config_refused_after_the_vault_api_wire(make_emulator):
 def test_every_fixture_is_in_the_conformance_run_or_named_as_corpus_only():
     covered = (
         set(VM_CASES)
-        | LOCK_FIXTURES
+        | set(LOCK_FIXTURES)
         | {
             "uniform-scale-set",
             "subscription-pastdue",

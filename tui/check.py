@@ -86,7 +86,15 @@ def resolve_vault(inventory: Inventory, wanted: str) -> VaultFacts:
 
 
 def exit_status(assessment: Assessment, strict: bool) -> int:
-    severities = {f.severity for f in assessment.all_findings()}
+    """From the subscriptions' findings, the VMs' and those of the vaults the VMs are assessed against (a
+    full policy in an unrelated vault does not fail a --strict check of one VM)."""
+    used = {a.vault.id.lower() for a in assessment.vms if a.vault is not None}
+    if assessment.chosen_vault is not None:
+        used.add(assessment.chosen_vault.id.lower())
+    findings = [f for fs in assessment.subscriptions.values() for f in fs]
+    findings += [f for vid, fs in assessment.vaults.items() if vid in used for f in fs]
+    findings += [f for a in assessment.vms for f in a.findings]
+    severities = {f.severity for f in findings}
     if "blocker" in severities or (strict and "warning" in severities):
         return EXIT_BLOCKED
     return EXIT_OK

@@ -290,7 +290,9 @@ async def test_protection_refusals(bk):
 async def test_standard_policy_accepted_for_trusted_launch_and_ultra_disks(bk):
     """REST >= 2025-01-01 accepts Standard for Trusted Launch (facts §0); no source shows a refusal for PSSD v2."""
     _, backup, _ = bk
-    tl, ultra = await asyncio.gather(protect(backup, "vm-tl"), protect(backup, "vm-ultra"))
+    tl, ultra = await asyncio.gather(  # (a locally redundant vault: GRS is a separate question, below)
+        protect(backup, "vm-tl"), protect(backup, "vm-ultra-jpe2", vault="rsv-jpe-lrs")
+    )
     assert tl.properties["policyType"] == "V1" and ultra.properties["policyType"] == "V1"
     assert tl.properties["protectionState"] == "IRPending"  # base ProtectedItem: see wire doc §3.17
     assert (await status(backup, "vm-tl")).protection_status == "Protected"

@@ -10,7 +10,7 @@ from azure.core.exceptions import HttpResponseError
 
 from tui.model import AgentFacts, GuestProbe, ProtectionFacts, VaultFacts, VmFacts
 from tui.services.agents import refresh_agents
-from tui.services.concerns import probe_summary
+from tui.services.concerns import agent_state, probe_summary
 from tui.services.selection import matches, unselectable
 
 SUB = "00000000-0000-0000-0000-000000000001"
@@ -124,3 +124,43 @@ def test_probe_summary_words():
     assert "443 unreachable" in probe_summary(linux, "Linux")
     assert "Provisioning.Agent cloud-init" in probe_summary(linux, "Linux")
     assert probe_summary(GuestProbe(error="boom")) == "probe failed: boom"
+
+
+NEVER = {  # real ARM's vmAgent of a running VM whose agent never reported (facts section 0)
+    "reported": True,
+    "status": "Not Ready",
+    "state": "unavailable",
+    "version": "Unknown",
+    "message": "VM status blob is found but not yet populated.",
+    "handlers": 0,
+}
+
+
+@pytest.mark.parametrize(
+    ("power", "agent", "expected"),
+    [
+        ("running", {"provision_vm_agent": False, "instance_view": True, **NEVER}, ("not installed", "bad")),
+        ("running", {"provision_vm_agent": True, "instance_view": True, **NEVER}, ("never reported", "bad")),
+        (
+            "running",
+            {"instance_view": True, "reported": True, "status": "Ready", "version": "2.7.41491.1102"},
+            ("Ready", "good"),
+        ),
+        (
+            "running",
+            {
+                "instance_view": True,
+                "reported": True,
+                "status": "Not Ready",
+                "version": "Unknown",
+                "message": "VM Agent is unresponsive.",
+                "handlers": 2,
+            },
+            ("Not Ready", "bad"),
+        ),  # fmt: skip
+        ("running", {"instance_view": False}, ("unreadable", "odd")),  # a failed read is never "missing"
+        ("deallocated", {}, ("not running", "dim")),
+    ],
+)
+def test_agent_state_tells_the_real_cases_apart(power: str, agent: dict[str, Any], expected: tuple) -> None:
+    assert agent_state(vm("vm-1", power_state=power, agent=AgentFacts(**agent))) == expected

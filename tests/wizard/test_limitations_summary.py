@@ -45,9 +45,13 @@ async def test_findings_grouped_with_remedy_and_source(
         warnings = labels.index(next(x for x in labels if x.startswith("▲ Warnings")))
         notes = labels.index(next(x for x in labels if x.startswith("ℹ Notes")))
         assert blockers < warnings < notes
-        assert labels[blockers] == "✖ Blockers (1)"
-        assert labels[blockers + 1].strip() == "vm-weu-legacy01"
-        assert labels[blockers + 2].strip() == "Operating system not supported"
+        assert labels[blockers] == "✖ Blockers (2)"
+        # The subscription's uniform scale set comes first: it is a subscription finding (its instances are
+        # never in the VM list), then the selected VM's own blocker.
+        assert labels[blockers + 1].strip() == "Contoso Production (subscription)"
+        assert labels[blockers + 2].strip() == "Uniform scale sets cannot be backed up"
+        assert labels[blockers + 3].strip() == "vm-weu-legacy01"
+        assert labels[blockers + 4].strip() == "Operating system not supported"
         assert labels[warnings + 1].strip() == "vm-weu-clus01"
         assert "Shared disk attached" in [x.strip() for x in labels[warnings:notes]]
         assert "rsv-prod-weu (vault)" in [x.strip() for x in labels[notes:]]
@@ -56,13 +60,24 @@ async def test_findings_grouped_with_remedy_and_source(
 
         # the first blocker is shown with its detail, remedy and source
         detail = text_of(pane.query_one("#lim-detail-body", Static))
+        assert "vmss-weu-front" in detail and "2 instances" in detail
+        heading = text_of(pane.query_one("#lim-heading", Static))
+        assert heading.startswith("3 VMs against vault rsv-prod-weu: 2 blockers, 1 warning")
+
+        # down to the OS blocker (keyboard only): its detail, remedy and source
+        assert app.focused is tree
+        for _ in range(4):
+            node = tree.cursor_node
+            if node is not None and str(node.label) == "Operating system not supported":
+                break
+            await pilot.press("down")
+        await pilot.pause()
+        detail = text_of(pane.query_one("#lim-detail-body", Static))
         assert "32-bit operating systems are not supported" in detail
         assert "What to do: Migrate the workload" in detail
         link = pane.query_one("#lim-source", Link)
         assert link.url == "https://learn.microsoft.com/azure/backup/backup-support-matrix-iaas"
         assert link.display and link.text == link.url
-        heading = text_of(pane.query_one("#lim-heading", Static))
-        assert heading.startswith("3 VMs against vault rsv-prod-weu: 1 blocker, 1 warning")
 
         # moving the cursor down to the shared-disk warning shows it (keyboard only)
         assert app.focused is tree
@@ -97,11 +112,11 @@ async def test_findings_grouped_with_remedy_and_source(
         )
         assert str(arm[0]) == "✓ retired" and arm[1] == "3"
         os_row = next(r for k, r in rows.items() if k.startswith("Only Azure-endorsed Linux"))
-        assert str(os_row[0]) == "✖ still applies" and os_row[1] == "1"
+        assert str(os_row[0]) == "~ changed" and os_row[1] == "1"  # facts section 0: 2008 to 2012 R2 limited
         premium = next(r for k, r in rows.items() if k.startswith("Backup of virtual machines using Premium"))
         assert premium[1] == "2"
         seed_heading = text_of(pane.query_one("#lim-seed-heading", Static))
-        assert "12 limitations from 2015: 7 retired, 4 changed, 1 still applies" in seed_heading
+        assert "12 limitations from 2015: 7 retired, 5 changed, 0 still apply" in seed_heading
         assert "Today:" in text_of(pane.query_one("#lim-seed-detail", Static))
         await pilot.press("f")
         await pilot.pause()

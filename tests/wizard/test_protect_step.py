@@ -136,7 +136,7 @@ async def test_standard_policy_refused_for_a_vm_needing_enhanced_and_the_one_way
     emu = await make_emulator(demo_estate_doc)
     app = make_app(emu)
     async with app.run_test(size=(120, 36)) as pilot:
-        await to_step(pilot, app, "protect", vault="rsv-prod-weu", vms=["vm-weu-api01", "vm-weu-app01"])
+        await to_step(pilot, app, "protect", vault="rsv-apps-weu", vms=["vm-weu-pg01", "vm-weu-app01"])
         pane = app.pane("protect")
         policies = pane.query_one("#prot-policies", OptionList)
         assert str(policies.get_option_at_index(policies.highlighted or 0).prompt).startswith(
@@ -144,7 +144,7 @@ async def test_standard_policy_refused_for_a_vm_needing_enhanced_and_the_one_way
         )
         warning = text_of(pane.query_one("#prot-warning", Static))
         assert "cannot be moved back to Standard" in warning and "one-way" in warning
-        assert rows(app)["vm-weu-api01"][1] == "+ enable"
+        assert rows(app)["vm-weu-pg01"][1] == "+ enable"
 
         # choose the Standard policy with the keyboard: the plan (and pre-validation) is made again
         policies.focus()
@@ -152,21 +152,21 @@ async def test_standard_policy_refused_for_a_vm_needing_enhanced_and_the_one_way
         await settle(pilot, app)
         assert pane.plan is not None and pane.plan.policy.name == "DefaultPolicy"  # type: ignore[attr-defined]
         now = rows(app)
-        assert now["vm-weu-api01"][1:4] == ["⊘ refused", "! warning", "- not asked"]
+        assert now["vm-weu-pg01"][1:4] == ["⊘ refused", "! warning", "- not asked"]
         assert now["vm-weu-app01"][1] == "+ enable"
         assert not pane.query_one("#prot-warning", Static).display
         pane.query_one("#prot-table", DataTable).focus()
-        await pilot.press("home")
+        await pilot.press("home", "down")  # vm-weu-pg01 sorts after vm-weu-app01
         await pilot.pause()
         detail = text_of(pane.query_one("#prot-detail", Static))
-        assert "DefaultPolicy is a Standard policy" in detail and "Trusted Launch" in detail
+        assert "DefaultPolicy is a Standard policy" in detail and "Premium SSD v2" in detail
         assert "What to do: Choose an Enhanced policy" in detail
 
         await confirm(pilot, app)
-        assert [p for p in puts(emu) if "vm-weu-api01" in p] == []
+        assert [p for p in puts(emu) if "vm-weu-pg01" in p] == []
         assert len(puts(emu)) == 1
         summary = text_of(pane.query_one("#prot-summary", Static)).splitlines()[0]
-        assert summary == "✗ Protected (1): vm-weu-app01. Refused (1): vm-weu-api01."
+        assert summary == "✗ Protected (1): vm-weu-app01. Refused (1): vm-weu-pg01."
 
 
 async def test_partial_failure_names_exactly_which_succeeded(

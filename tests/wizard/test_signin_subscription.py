@@ -45,7 +45,7 @@ async def test_sign_in_shows_the_identity_and_unlocks_next(demo):
         assert str(finance[2]) == "forbidden"
 
 
-@pytest.mark.parametrize("name", ["Contoso Finance", "Contoso Legacy (past due)"])
+@pytest.mark.parametrize("name", ["Contoso Finance"])
 async def test_unusable_subscriptions_cannot_be_chosen(demo, name):
     app = make_app(demo)
     async with app.run_test(size=(100, 32), notifications=True) as pilot:
@@ -56,6 +56,18 @@ async def test_unusable_subscriptions_cannot_be_chosen(demo, name):
         assert app.session.subscription is None and app.current == "subscription"
         assert any("cannot be used" in n.message for n in app._notifications)
         assert app.query_one("#next", Button).disabled
+
+
+async def test_a_past_due_subscription_can_be_chosen(demo):
+    """PastDue: every operation still works (facts section 0); its warning shows in the findings."""
+    app = make_app(demo)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await sign_in(pilot, app)
+        await _highlight(pilot, app, "Contoso Legacy (past due)")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.session.subscription is not None and app.session.subscription.state == "PastDue"
+        assert app.current == "vault"
 
 
 async def test_unregistered_provider_is_registered_after_confirmation(make_emulator, demo_estate_doc):

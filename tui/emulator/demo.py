@@ -142,7 +142,8 @@ RULE_TRIGGERS: dict[str, str] = {
     "vm-agent-missing": "vm-neu-tools01: provisionVMAgent false, its agent never reported; vm-weu-silent01: agent never "
     "reported (vmAgent Unknown, 'VM status blob is found but not yet populated.', no handlers)",
     "vm-agent-not-ready": "vm-neu-app03: running, agent 'Not Ready' (ProvisioningState/Unavailable)",
-    "vm-agent-outdated": f"vm-eus-app02: Windows agent {OLD_WINDOWS_AGENT} (< 2.6.1198.718)",
+    "vm-agent-outdated": f"vm-eus-app02: Windows agent {OLD_WINDOWS_AGENT} (< 2.6.1198.718); vm-weu-oldlin01: "
+    "Linux agent 2.2.49.2 (< 2.2.53.1)",
     "vm-extension-failed": "vm-eus-file01: VMSnapshot ProvisioningState/failed/-2147024894; vm-weu-batch01: "
     "CustomScriptExtension failed/-2147024894; vm-weu-agent01: DependencyAgentLinux stuck deleting",
     "vm-not-running": "vm-neu-app02: deallocated",
@@ -172,8 +173,8 @@ RULE_TRIGGERS: dict[str, str] = {
     "vm-data-disk-security-type": "vm-weu-dsec01: data disk whose securityProfile.securityType is TrustedLaunch",
     "vm-confidential-prerequisites": "vm-weu-cvm01: Confidential VM, Standard_DC4as_v6 in westeurope (warning)",
     "vm-ultra-disk-grs": "vm-swc-tsdb01 (PremiumV2_LRS) against rsv-data-swc (GeoRedundant, swedencentral)",
-    "vm-resource-lock": "vm-weu-ledger01: CanNotDelete lock on rg-locked-weu; every westeurope VM of Contoso "
-    "Production: ReadOnly lock on AzureBackupRG_westeurope_1",
+    "vm-resource-lock": "vm-weu-ledger01: CanNotDelete lock on rg-locked-weu; vm-swc-tsdb01 (every swedencentral "
+    "VM of Contoso Production): ReadOnly lock on AzureBackupRG_swedencentral_1",
     "vm-trusted-launch": "vm-weu-api01, vm-weu-dsec01 (securityType TrustedLaunch): info",
     "vault-other-subscription": "any Contoso Production VM evaluated against a vault of another subscription "
     "(e.g. vm-ana-spark01 with --vault rsv-prod-neu)",
@@ -1372,11 +1373,9 @@ def _platform(x: _Builder) -> None:
     x.vm(s, rg, "vm-weu-silent01", weu, "ubuntu2204", net, agent=None)
     locked = x.rg(s, "rg-locked-weu", weu, env="prod", app="ledger")
     x.vm(s, locked, "vm-weu-ledger01", weu, "ubuntu2204", net)
-    x.rg(s, "AzureBackupRG_westeurope_1", weu)
-    x.resources += [
-        b.management_lock(b.rg_id(s, locked), "ledger-no-delete", "CanNotDelete", "Ledger: never delete"),
-        b.management_lock(b.rg_id(s, "AzureBackupRG_westeurope_1"), "rp-freeze", "ReadOnly"),
-    ]
+    x.resources.append(
+        b.management_lock(b.rg_id(s, locked), "ledger-no-delete", "CanNotDelete", "Ledger: never delete")
+    )
     # Premium SSD v2 in Sweden Central, next to a GRS vault: GRS for these disks is not offered there.
     rg_swc = x.rg(s, "rg-data-swc", swc, env="prod", app="timeseries")
     nsg_swc = x.nsg(s, rg_swc, "nsg-data-swc", swc, _mgmt_rules())
@@ -1394,6 +1393,9 @@ def _platform(x: _Builder) -> None:
         data=[(2048, "PremiumV2_LRS")],
         data_opts={0: {"iops": 6000, "mbps": 250}},
     )
+    # Someone froze Azure Backup's restore-point group of the region: every VM there is hit.
+    x.rg(s, "AzureBackupRG_swedencentral_1", swc)
+    x.resources.append(b.management_lock(b.rg_id(s, "AzureBackupRG_swedencentral_1"), "rp-freeze", "ReadOnly"))
     vault = b.recovery_services_vault(s, rg_swc, "rsv-data-swc", location=swc, redundancy="GeoRedundant")
     x.resources += [
         vault,

@@ -20,13 +20,12 @@ REGIONS: dict[str, tuple[str, str, str, str]] = {
     "japaneast": ("Japan East", "35.68", "139.77", "japanwest"),
 }
 
-ULTRA_DISK_GRS_REGIONS: frozenset[str] = frozenset(
-    {"eastus", "eastus2", "westus2", "westus3", "northeurope", "westeurope", "uksouth", "southeastasia"}
-)
+ULTRA_DISK_GRS_REGIONS: frozenset[str] = frozenset({"uksouth", "ukwest"})
 """Regions where a GRS (or Cross Region Restore) vault may protect VMs with Premium SSD v2 / Ultra disks.
 
 Facts §0 ([M26], support matrix 01/28/2026): "GRS vault / CRR only in the regions the matrix lists; elsewhere
-enabling fails with UserErrorUltraDiskOrPremiumSSDV2DiskVMCannotBeProtectedOnGRSVault". The matrix's own list
-could not be read for this change (UNVERIFIED: these are the regions the emulator's demo treats as supported);
-this is the one place to correct it.
+enabling fails with UserErrorUltraDiskOrPremiumSSDV2DiskVMCannotBeProtectedOnGRSVault". The matrix's own list was
+not in the sources read; the regions here are the ones a source names: Azure update 494540 (UK South and UK
+West; https://learn.microsoft.com/azure/backup/whats-new, 2025-11-20). The product's rules data holds the same
+list (assets/rules/support-matrix.toml, lists.ultra-disk-grs-regions): correct both together.
 """

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from tui.model import Finding, GuestProbe, Verdict
+from typing import Literal
+
+from tui.model import Finding, GuestProbe, Verdict, VmFacts
+from tui.rules.checks import agent_never_reported
 
 from .assessment import VmAssessment
+
+AgentLook = Literal["good", "bad", "odd", "dim"]
 
 AGENT_RULES = (
     "vm-agent-missing",
@@ -36,6 +41,23 @@ def concern_verdict(findings: list[Finding], *, known: bool = True) -> Verdict:
     if not known:
         return "unknown"
     return "warning" if "warning" in severities else "ready"
+
+
+def agent_state(vm: VmFacts) -> tuple[str, AgentLook]:
+    """The VM agent in a few words, as real ARM lets us tell the cases apart (facts section 0): not installed
+    (provisionVMAgent false), never reported (vmAgentVersion "Unknown", no handlers), its status when it did
+    report, unreadable when the instance view could not be read, nothing while the VM is not running."""
+    agent = vm.agent
+    if agent.provision_vm_agent is False and (not agent.reported or agent_never_reported(vm)):
+        return "not installed", "bad"
+    if agent.instance_view is False:
+        return "unreadable", "odd"
+    if agent.instance_view is None or not agent.reported:
+        return ("none reported", "bad") if vm.power_state == "running" else ("not running", "dim")
+    if agent_never_reported(vm):
+        return "never reported", "bad"
+    status = agent.status or "no status"
+    return status, "good" if status.lower() == "ready" else "bad"
 
 
 def _word(value: bool | None, yes: str, no: str) -> str:

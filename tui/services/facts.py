@@ -20,6 +20,7 @@ from tui.model import (
     NetworkFacts,
     PolicyFacts,
     ScaleSetFacts,
+    VaultFacts,
     VmFacts,
 )
 from tui.rules.nsg import forced_tunnel, outbound_verdict
@@ -394,6 +395,22 @@ def policy_facts(doc: Doc) -> PolicyFacts | None:
         name=_str(doc.get("name")) or name_of(policy_id),
         policy_type=_str(props.get("policyType")) or "V1",
         protected_items=_int(props.get("protectedItemsCount")),
+    )
+
+
+def vault_facts(doc: Doc) -> VaultFacts:
+    """A Recovery Services vault as ``vaults.get``/``list`` returns it: where it is and its redundancy settings
+    (the lock state and protected items come from other calls)."""
+    vault_id = str(doc["id"])
+    red = _obj(_obj(doc.get("properties")).get("redundancySettings"))
+    return VaultFacts(
+        id=vault_id,
+        name=_str(doc.get("name")) or name_of(vault_id),
+        subscription_id=subscription_of(vault_id),
+        resource_group=resource_group_of(vault_id),
+        location=_str(doc.get("location")) or "",
+        redundancy=_str(red.get("standardTierStorageRedundancy")),
+        cross_region_restore=(_str(red.get("crossRegionRestore")) or "").lower() == "enabled",
     )
 
 

@@ -42,6 +42,7 @@ from .facts import (
     power_state,
     resource_group_of,
     scale_set_facts,
+    vault_facts,
     vm_facts,
 )
 
@@ -305,17 +306,7 @@ class InventoryService:
         backup = self.factory.backup(sub.id)
 
         async def one(doc: dict[str, Any]) -> tuple[VaultFacts, list[dict[str, Any]] | None]:
-            props = doc.get("properties") or {}
-            red = props.get("redundancySettings") or {}
-            vault = VaultFacts(
-                id=doc["id"],
-                name=doc["name"],
-                subscription_id=sub.id,
-                resource_group=resource_group_of(doc["id"]),
-                location=doc.get("location", ""),
-                redundancy=red.get("standardTierStorageRedundancy"),
-                cross_region_restore=red.get("crossRegionRestore") == "Enabled",
-            )
+            vault = vault_facts(doc)
             rg = vault.resource_group
             items: list[dict[str, Any]] | None = None
             async with self._gate:

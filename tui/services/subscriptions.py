@@ -43,6 +43,10 @@ async def subscription_overview(factory: ClientFactory, concurrency: int = 8) ->
     return sorted(result, key=lambda s: s.name.lower())
 
 
+WRITABLE_STATES = frozenset({"Enabled", "PastDue"})
+"""Subscription states in which PUT/PATCH/POST still work (subscription states doc, 2025-12-29)."""
+
+
 def unusable_reason(sub: SubscriptionFacts) -> str | None:
     """Why a subscription cannot be chosen (None when it can)."""
     if sub.access == "forbidden":
@@ -51,6 +55,9 @@ def unusable_reason(sub: SubscriptionFacts) -> str | None:
         )
     if sub.access == "error":
         return f"it could not be read: {sub.error}"
-    if sub.state != "Enabled":
-        return f"it is {sub.state}: only an Enabled subscription accepts the vault and protection changes"
+    if sub.state not in WRITABLE_STATES:
+        return (
+            f"it is {sub.state}: Azure accepts no new vault or protection there until it is Enabled again "
+            "(Warned allows only reads and deletes; Disabled and Expired no writes; Deleted nothing)"
+        )
     return None

@@ -35,7 +35,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from tui.azure import ClientFactory, ReadOnlyViolation, explain
 from tui.model import RECOVERY_SERVICES, VaultFacts
 
-from .facts import resource_group_of
+from .facts import resource_group_of, vault_facts
 
 __all__ = [
     "RECOVERY_SERVICES",
@@ -336,17 +336,7 @@ class VaultService:
         doc = (
             await self.factory.recovery_services(subscription_id).vaults.get(resource_group, name)
         ).as_dict()
-        props = doc.get("properties") or {}
-        red = props.get("redundancySettings") or {}
-        vault = VaultFacts(
-            id=doc["id"],
-            name=doc["name"],
-            subscription_id=subscription_id,
-            resource_group=resource_group,
-            location=doc.get("location", ""),
-            redundancy=red.get("standardTierStorageRedundancy"),
-            cross_region_restore=red.get("crossRegionRestore") == "Enabled",
-        )
+        vault = vault_facts(doc)
         backup = self.factory.backup(subscription_id)
         config, items = await asyncio.gather(
             backup.backup_resource_storage_configs_non_crr.get(vault.name, resource_group),
