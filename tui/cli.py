@@ -43,6 +43,13 @@ def _emulator_parser() -> argparse.ArgumentParser:
         "--page-size", type=int, default=100, metavar="N", help="items per list page (default %(default)s)"
     )
     p.add_argument("--request-log", metavar="FILE", help="append one JSON line per request (never tokens)")
+    p.add_argument(
+        "--approve-device-codes-after",
+        type=float,
+        metavar="SECONDS",
+        help="approve every device code sign-in by itself after SECONDS (demos and scripted runs); "
+        "otherwise approve with POST /_emulator/device-codes/{user_code}/approve",
+    )
     return p
 
 
@@ -60,6 +67,7 @@ def run_emulator(argv: Sequence[str]) -> int:
             throttle=args.throttle,
             page_size=args.page_size,
             request_log=args.request_log,
+            approve_device_codes_after=args.approve_device_codes_after,
         )
         emulator = Emulator(estate, config)
     except (EstateError, ValueError) as e:
