@@ -101,7 +101,7 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
         connection.read_only = (
             not args.probe_guest
         )  # check never changes Azure; the probe is its one exception
-        credential = connection.credential()
+        credential = await connection.headless_credential(err)
         try:
             async with connection.factory(credential, pacer=ArmPacer()) as factory:
                 service = InventoryService(factory, progress=progress)

@@ -19,7 +19,8 @@ def _wizard_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="vmbackup-prep",
         description="Get Azure VMs ready for Azure Backup. Commands: (none) the wizard; "
-        "'check' headless readiness report; 'protect' enable backup headless; 'emulator' the built-in ARM emulator.",
+        "'check' headless readiness report; 'protect' enable backup headless; 'emulator' the built-in ARM emulator; "
+        "'logout' forget remembered sign-ins.",
     )
     p.add_argument("--version", action="version", version=f"vmbackup-prep {__version__}")
     add_target_options(p)
@@ -95,6 +96,21 @@ def run_emulator(argv: Sequence[str]) -> int:
     return 0
 
 
+def run_logout(argv: Sequence[str]) -> int:
+    argparse.ArgumentParser(
+        prog="vmbackup-prep logout",
+        description="Forget the remembered device code and browser sign-ins: the accounts and the token cache.",
+    ).parse_args(argv)
+    from tui.azure import SignInMemory
+
+    try:
+        print(SignInMemory().forget())
+    except OSError as e:
+        print(f"vmbackup-prep logout: cannot remove {e.filename}: {e.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
 def run_wizard(argv: Sequence[str]) -> int:
     args = _wizard_parser().parse_args(argv)
     try:
@@ -123,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.protect import run_protect
 
         return run_protect(argv[1:])
+    if argv and argv[0] == "logout":
+        return run_logout(argv[1:])
     if argv and argv[0] == "wizard":
         argv = argv[1:]
     return run_wizard(argv)

@@ -19,7 +19,7 @@ from azure.identity.aio import (
 )
 
 from tui.azure import AUTH_METHODS, Target, ThreadedCredential, describe_identity, make_credential
-from tui.azure.credentials import _loop_prompt
+from tui.azure.interactive import loop_prompt as _loop_prompt
 
 
 def _jwt(claims: dict[str, Any]) -> str:
