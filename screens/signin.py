@@ -24,6 +24,7 @@ AUTH_HELP = {
 
 
 class SignInStep(StepPane):
+    _dialog: DeviceCodeDialog | None = None  # open while a device code sign-in waits for the user
     STEP_ID = "signin"
     TITLE = "Sign in"
     PURPOSE = "Who vmbackup-prep acts as. Every read and every change in Azure is made with this identity."
@@ -66,7 +67,6 @@ class SignInStep(StepPane):
     async def sign_in(self, auth: str | None = None) -> None:
         app = self.wizard
         status = self.query_one("#signin-identity", Static)
-        self._dialog: DeviceCodeDialog | None = None
 
         def prompt(url: str, code: str, expires: dt.datetime) -> None:
             self._dialog = DeviceCodeDialog(url, code, expires)
@@ -85,8 +85,9 @@ class SignInStep(StepPane):
             return
         finally:
             self.query_one("#signin-loading").display = False
-            if self._dialog is not None and self._dialog.is_attached:
+            if self._dialog is not None and app.screen is self._dialog:
                 self._dialog.dismiss(None)
+            self._dialog = None
         app.session.identity = identity
         lines = [
             f"[b]Signed in[/b] as {identity.get('principal') or identity.get('oid')}",
@@ -111,6 +112,7 @@ class SignInStep(StepPane):
 
     def _device_code_closed(self, result: str | None) -> None:
         """Escape (or Cancel) in the device code dialog: stop waiting for the user, now."""
+        self._dialog = None
         if result != "cancel":
             return
         self.wizard.workspace.cancel_sign_in()

@@ -135,7 +135,7 @@ def run_check(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None
         print(f"vmbackup-prep check: {e}", file=err)
         return EXIT_ERROR
     except (AzureError, ClientAuthenticationError, OSError) as e:
-        problem = explain(e)
+        problem = explain(e, auth=args.auth)
         print(f"vmbackup-prep check: {problem.title}: {problem.detail} {problem.remedy}".rstrip(), file=err)
         return EXIT_ERROR
     if args.output:
