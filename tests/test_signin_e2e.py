@@ -23,12 +23,14 @@ from typing import Any
 
 import pytest
 
-from tests.signin_support import CODE_IN_MESSAGE, certificate_pem, decide, signin_home  # noqa: F401
+from tests.signin_support import CODE_IN_MESSAGE, certificate_pem, decide, signin_home  # noqa: F401 (the fixture every test here uses)
 from tui.check import run_check
 from tui.cli import main
 
 SP_CLIENT = "5c0ffee0-1111-4222-8333-944445555666"
 ONE_SUBSCRIPTION = ["--subscription", "Contoso Production", "--format", "json"]
+
+pytestmark = pytest.mark.usefixtures("signin_home")
 
 
 class Emulator:
@@ -78,6 +80,11 @@ class Approver(io.StringIO):
         return super().write(text)
 
 
+def home() -> Path:
+    """The test's own home (the signin_home fixture)."""
+    return Path(os.environ["HOME"])
+
+
 def check(emu: Any, *argv: str, err: io.StringIO | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), err or io.StringIO()
     target = ["--arm-endpoint", emu.info["arm_endpoint"], "--ca-bundle", emu.info["ca_bundle"]]
@@ -92,7 +99,7 @@ def _report_ok(rc: int, out: str, err: str) -> dict[str, Any]:
     return report
 
 
-def test_device_code_signs_in_once_then_remembers_until_logout(standalone, signin_home, capsys):
+def test_device_code_signs_in_once_then_remembers_until_logout(standalone, capsys):
     argv = ["--auth", "device-code", "--allow-unencrypted-token-cache", *ONE_SUBSCRIPTION]
     before = len(standalone.requests("/oauth2/v2.0/devicecode"))
 
@@ -105,8 +112,8 @@ def test_device_code_signs_in_once_then_remembers_until_logout(standalone, signi
     )
     assert "To sign in" not in out  # the message goes to stderr; stdout is the report's
     assert "not encrypted, readable only by you" in err
-    record = signin_home / "config" / "sign-in.json"
-    cache = signin_home / ".IdentityService" / "vmbackup-prep.nocae"
+    record = home() / "config" / "sign-in.json"
+    cache = home() / ".IdentityService" / "vmbackup-prep.nocae"
     for private in (record, cache):
         assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert json.loads(record.read_text())["records"][0]["username"] == "alex.admin@contoso.onmicrosoft.com"
@@ -134,7 +141,7 @@ def test_device_code_signs_in_once_then_remembers_until_logout(standalone, signi
 
 
 async def test_without_a_keyring_and_without_the_flag_the_sign_in_is_not_remembered(
-    make_emulator, demo_estate_doc, signin_home, monkeypatch
+    make_emulator, demo_estate_doc, monkeypatch
 ):
     emu = await make_emulator(demo_estate_doc, device_code_interval=1)
     for name in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER"):  # make_emulator offers its managed identity
@@ -146,10 +153,10 @@ async def test_without_a_keyring_and_without_the_flag_the_sign_in_is_not_remembe
         _report_ok(rc, out, err)
         assert len(approver.codes) == 1  # asked each time
         assert "Sign-in will not be remembered" in err and "--allow-unencrypted-token-cache" in err
-    assert not (signin_home / ".IdentityService").exists()
+    assert not (home() / ".IdentityService").exists()
 
 
-def test_an_emulator_that_approves_by_itself_lets_check_run_unattended(tmp_path, signin_home):
+def test_an_emulator_that_approves_by_itself_lets_check_run_unattended(tmp_path):
     emu = Emulator(tmp_path, "--approve-device-codes-after", "0")
     try:
         rc, out, err = check(emu, "--auth", "device-code", *ONE_SUBSCRIPTION)
@@ -160,7 +167,7 @@ def test_an_emulator_that_approves_by_itself_lets_check_run_unattended(tmp_path,
 
 
 @pytest.fixture
-def service_principal(monkeypatch, standalone, signin_home) -> dict[str, str]:
+def service_principal(monkeypatch, standalone) -> dict[str, str]:
     monkeypatch.setenv("AZURE_CLIENT_ID", SP_CLIENT)
     monkeypatch.setenv("AZURE_TENANT_ID", standalone.info["tenant_id"])
     return {"token_path": f"/{standalone.info['tenant_id']}/oauth2/v2.0/token"}
@@ -194,7 +201,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_unreadable_cloud_metadata_is_exit_2_with_a_clear_message(standalone, signin_home):
+def test_unreadable_cloud_metadata_is_exit_2_with_a_clear_message(standalone):
     rc, out, err = run_check_args(["--arm-endpoint", f"https://127.0.0.1:{_closed_port()}/", "--auth", "env"])
     assert rc == 2 and out == ""
     assert "Cannot read the cloud's metadata" in err and "/metadata/endpoints?api-version=2022-09-01" in err
@@ -210,7 +217,7 @@ def run_check_args(argv: list[str]) -> tuple[int, str, str]:
     return rc, out.getvalue(), err.getvalue()
 
 
-def test_logout_with_nothing_remembered_says_so(signin_home, capsys):
+def test_logout_with_nothing_remembered_says_so(capsys):
     assert main(["logout"]) == 0
     assert capsys.readouterr().out.strip() == "Nothing to forget: no sign-in is remembered."
-    assert not os.path.exists(signin_home / "config")
+    assert not os.path.exists(home() / "config")

@@ -11,10 +11,11 @@ import re
 import socket
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Static
 
 from tests.conftest import read_request_log
-from tests.signin_support import decide, signin_home  # noqa: F401 (fixture)
+from tests.signin_support import decide, signin_home  # noqa: F401 (the fixture every test here uses)
 from tests.wizard.drive import settle, wait_until
 from tui.app import VmBackupPrepApp
 from tui.cli import _wizard_parser
@@ -22,6 +23,8 @@ from tui.connect import connect
 from tui.widgets.dialogs import DeviceCodeDialog, ErrorDialog
 
 QUICK = {"device_code_interval": 1}  # Entra's 5 s polling interval, shortened for tests
+
+pytestmark = pytest.mark.usefixtures("signin_home")
 
 
 def wizard(emu: Any, *extra: str) -> VmBackupPrepApp:
@@ -55,9 +58,7 @@ async def _approve(pilot: Any, app: VmBackupPrepApp, emu: Any, dialog: DeviceCod
     await settle(pilot, app)
 
 
-async def test_device_code_dialog_shows_the_code_and_signs_in_once_approved(
-    make_emulator, demo_estate_doc, signin_home
-):
+async def test_device_code_dialog_shows_the_code_and_signs_in_once_approved(make_emulator, demo_estate_doc):
     emu = await make_emulator(demo_estate_doc, **QUICK)
     app = wizard(emu, "--auth", "device-code")
     async with app.run_test(size=(100, 32)) as pilot:
@@ -84,9 +85,7 @@ async def test_device_code_dialog_shows_the_code_and_signs_in_once_approved(
     assert len(_device_codes(emu)) == 1
 
 
-async def test_escape_cancels_and_sign_in_starts_over_with_a_new_code(
-    make_emulator, demo_estate_doc, signin_home
-):
+async def test_escape_cancels_and_sign_in_starts_over_with_a_new_code(make_emulator, demo_estate_doc):
     emu = await make_emulator(demo_estate_doc, **QUICK)
     app = wizard(emu, "--auth", "device-code")
     async with app.run_test(size=(100, 32)) as pilot:
@@ -105,9 +104,7 @@ async def test_escape_cancels_and_sign_in_starts_over_with_a_new_code(
         assert "Signed in as Alex Admin" in _status(app)
 
 
-async def test_an_expired_code_is_said_and_sign_in_can_start_again(
-    make_emulator, demo_estate_doc, signin_home
-):
+async def test_an_expired_code_is_said_and_sign_in_can_start_again(make_emulator, demo_estate_doc):
     emu = await make_emulator(demo_estate_doc, device_code_expires_in=2, **QUICK)
     app = wizard(emu, "--auth", "device-code")
     async with app.run_test(size=(100, 32)) as pilot:
@@ -131,7 +128,7 @@ def test_the_dialog_says_when_the_code_has_expired():
     assert DeviceCodeDialog("u", "c").seconds_left is None
 
 
-async def test_a_declined_sign_in_is_said(make_emulator, demo_estate_doc, signin_home):
+async def test_a_declined_sign_in_is_said(make_emulator, demo_estate_doc):
     emu = await make_emulator(demo_estate_doc, **QUICK)
     app = wizard(emu, "--auth", "device-code")
     async with app.run_test(size=(100, 32)) as pilot:
@@ -141,7 +138,7 @@ async def test_a_declined_sign_in_is_said(make_emulator, demo_estate_doc, signin
         assert "Sign-in declined" in _status(app) and app.session.identity == {}
 
 
-async def test_a_remembered_sign_in_does_not_ask_again(make_emulator, demo_estate_doc, signin_home):
+async def test_a_remembered_sign_in_does_not_ask_again(make_emulator, demo_estate_doc):
     emu = await make_emulator(demo_estate_doc, **QUICK)
     first = wizard(emu, "--auth", "device-code", "--allow-unencrypted-token-cache")
     async with first.run_test(size=(100, 32)) as pilot:
@@ -157,7 +154,7 @@ async def test_a_remembered_sign_in_does_not_ask_again(make_emulator, demo_estat
 
 
 async def test_a_service_principal_from_the_environment_signs_in_at_the_clouds_authority(
-    make_emulator, demo_estate_doc, signin_home, monkeypatch
+    make_emulator, demo_estate_doc, monkeypatch
 ):
     emu = await make_emulator(demo_estate_doc)
     monkeypatch.delenv("IDENTITY_ENDPOINT")  # make_emulator offers its managed identity: not here
@@ -173,7 +170,7 @@ async def test_a_service_principal_from_the_environment_signs_in_at_the_clouds_a
     assert [r["path"] for r in tokens] == [f"/{emu.info['tenant_id']}/oauth2/v2.0/token"]
 
 
-async def test_a_cloud_without_readable_metadata_opens_a_dialog_with_retry(signin_home):
+async def test_a_cloud_without_readable_metadata_opens_a_dialog_with_retry():
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
