@@ -54,6 +54,7 @@ class TokenIssuer:
             "appid": client_id,
             "idtyp": kind,
             "ver": "1.0",
+            "uti": secrets.token_urlsafe(16),  # Entra's unique token identifier: no two tokens are equal
             **(extra or {}),
         }
         return self.sign(claims), exp
