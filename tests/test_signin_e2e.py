@@ -221,3 +221,26 @@ def test_logout_with_nothing_remembered_says_so(capsys):
     assert main(["logout"]) == 0
     assert capsys.readouterr().out.strip() == "Nothing to forget: no sign-in is remembered."
     assert not os.path.exists(home() / "config")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--authority-host", "http://login.example.com"], "--authority-host: authority must be an https:// URL"),
+        (["--authority-host", "https://"], "--authority-host"),
+    ],
+)
+def test_a_bad_authority_host_is_a_usage_error(argv, words):
+    rc, out, err = run_check_args(["--arm-endpoint", "https://127.0.0.1:9/", *argv])
+    assert rc == 2 and out == "" and words in err and "Traceback" not in err
+
+
+def test_the_emulator_refuses_a_negative_auto_approval_delay():
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "emulator", "--approve-device-codes-after", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "--approve-device-codes-after must not be negative" in proc.stderr
