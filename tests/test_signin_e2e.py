@@ -153,7 +153,7 @@ async def test_without_a_keyring_and_without_the_flag_the_sign_in_is_not_remembe
         _report_ok(rc, out, err)
         assert len(approver.codes) == 1  # asked each time
         assert "Sign-in will not be remembered" in err and "--allow-unencrypted-token-cache" in err
-    assert not (home() / ".IdentityService").exists()
+    assert not (home() / ".IdentityService").exists() and not (home() / "config").exists()
 
 
 def test_an_emulator_that_approves_by_itself_lets_check_run_unattended(tmp_path):

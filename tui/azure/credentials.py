@@ -75,14 +75,13 @@ def _interactive(
     if tenant:
         kwargs["tenant_id"] = tenant
     remember = None
-    if memory is not None:
-        options = memory.cache_options()
-        if options is not None:
-            kwargs["cache_persistence_options"] = options
-            record = memory.load(target.authority_host, tenant_id)
-            if record is not None:  # it names the account, and its authority (the same host) and tenant
-                kwargs["authentication_record"] = record
-                del kwargs["authority"]
+    options = memory.cache_options() if memory is not None else None
+    if memory is not None and options is not None:  # without a persistent cache there is nothing to remember
+        kwargs["cache_persistence_options"] = options
+        record = memory.load(target.authority_host, tenant_id)
+        if record is not None:  # it names the account, and its authority (the same host) and tenant
+            kwargs["authentication_record"] = record
+            del kwargs["authority"]
         remember = memory.save
     if auth == "device-code":
         if device_code_prompt is not None:
