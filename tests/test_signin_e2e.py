@@ -226,7 +226,10 @@ def test_logout_with_nothing_remembered_says_so(capsys):
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["--authority-host", "http://login.example.com"], "--authority-host: authority must be an https:// URL"),
+        (
+            ["--authority-host", "http://login.example.com"],
+            "--authority-host: authority must be an https:// URL",
+        ),
         (["--authority-host", "https://"], "--authority-host"),
     ],
 )
