@@ -10,13 +10,13 @@ from textual.containers import Horizontal
 from textual.widgets import Button, LoadingIndicator, Select, Static
 
 from screens.base import StepPane
-from tui.azure import AUTH_METHODS, explain
+from tui.azure import AUTH_METHODS, INTERACTIVE_METHODS, CloudMetadataError, explain
 from tui.widgets.dialogs import DeviceCodeDialog
 
 AUTH_HELP = {
     "default": "DefaultAzureCredential: environment, workload identity, managed identity, Azure CLI, ...",
     "cli": "the account of `az login`",
-    "device-code": "a code you enter at microsoft.com/devicelogin from any browser",
+    "device-code": "a code you enter in a browser on any device (over SSH too)",
     "browser": "an interactive browser sign-in on this machine",
     "env": "a service principal from AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_CLIENT_SECRET",
     "managed-identity": "the managed identity of this VM, container or App Service",
@@ -24,6 +24,7 @@ AUTH_HELP = {
 
 
 class SignInStep(StepPane):
+    _dialog: DeviceCodeDialog | None = None  # open while a device code sign-in waits for the user
     STEP_ID = "signin"
     TITLE = "Sign in"
     PURPOSE = "Who vmbackup-prep acts as. Every read and every change in Azure is made with this identity."
@@ -65,40 +66,59 @@ class SignInStep(StepPane):
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self, auth: str | None = None) -> None:
         app = self.wizard
-        dialog: DeviceCodeDialog | None = None
+        status = self.query_one("#signin-identity", Static)
 
         def prompt(url: str, code: str, expires: dt.datetime) -> None:
-            nonlocal dialog
-            dialog = DeviceCodeDialog(url, code)
-            app.push_screen(dialog)
+            self._dialog = DeviceCodeDialog(url, code, expires)
+            app.push_screen(self._dialog, self._device_code_closed)
 
         self.query_one("#signin-loading").display = True
-        self.query_one("#signin-identity", Static).update("Signing in…")
+        status.update("Signing in…")
         try:
-            await app.workspace.close()
-            app.workspace.open(device_code_prompt=prompt, auth=auth)
-            identity = await app.workspace.identity()
+            identity = await app.workspace.sign_in(device_code_prompt=prompt, auth=auth)
+        except CloudMetadataError:
+            self._not_signed_in("The cloud's metadata could not be read (see the message).")
+            raise  # the app's error router shows it in a dialog, with Retry
         except Exception as e:
             p = explain(e, auth=app.connection.auth)
-            self.query_one("#signin-identity", Static).update(
-                f"[b]Not signed in.[/b] {p.title}: {p.detail}\nWhat to do: {p.remedy}\n"
-                "Pick another sign-in method below and press Sign in."
-            )
-            app.session.identity = {}
-            app.refresh_nav()
+            self._not_signed_in(f"{p.title}: {p.detail}\nWhat to do: {p.remedy}")
             return
         finally:
             self.query_one("#signin-loading").display = False
-            if dialog is not None and dialog.is_attached:
-                dialog.dismiss(None)
+            if self._dialog is not None and app.screen is self._dialog:
+                self._dialog.dismiss(None)
+            self._dialog = None
         app.session.identity = identity
-        who = identity.get("upn") or identity.get("appid") or identity.get("oid")
-        self.query_one("#signin-identity", Static).update(
-            f"[b]Signed in[/b] as {who}\nTenant: {identity.get('tid')}\nObject id: {identity.get('oid')}\n"
-            f"Method: {app.connection.auth}"
-        )
+        lines = [
+            f"[b]Signed in[/b] as {identity.get('principal') or identity.get('oid')}",
+            f"Tenant: {identity.get('tid')}",
+            f"Object id: {identity.get('oid')}",
+            f"Method: {app.connection.auth}",
+        ]
+        memory = app.connection.memory
+        if app.connection.auth in INTERACTIVE_METHODS and memory is not None:
+            lines.append(memory.note or "Remembered until you run `vmbackup-prep logout`.")
+        status.update("\n".join(lines))
         self.query_one("#signin-button", Button).label = "Sign in again"
         app.refresh_nav()
+
+    def _not_signed_in(self, why: str) -> None:
+        self.query_one("#signin-identity", Static).update(
+            f"[b]Not signed in.[/b] {why}\nPress Sign in to try again, or pick another sign-in method."
+        )
+        self.wizard.session.identity = {}
+        self.wizard.refresh_nav()
+        self.query_one("#signin-button", Button).focus()
+
+    def _device_code_closed(self, result: str | None) -> None:
+        """Escape (or Cancel) in the device code dialog: stop waiting for the user, now."""
+        self._dialog = None
+        if result != "cancel":
+            return
+        self.wizard.workspace.cancel_sign_in()
+        self.workers.cancel_group(self, "signin")
+        self.query_one("#signin-loading").display = False
+        self._not_signed_in("Sign-in cancelled.")
 
     def blocked_reason(self) -> str | None:
         return None if self.wizard.session.identity else "Sign in to continue."

@@ -109,7 +109,7 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
         connection.read_only = (
             not args.probe_guest
         )  # check never changes Azure; the probe is its one exception
-        credential = connection.credential()
+        credential = await connection.headless_credential(err)
         try:
             async with connection.factory(credential, pacer=ArmPacer()) as factory:
                 service = InventoryService(factory, progress=progress)
@@ -143,7 +143,7 @@ def run_check(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None
         print(f"vmbackup-prep check: {e}", file=err)
         return EXIT_ERROR
     except (AzureError, ClientAuthenticationError, OSError) as e:
-        problem = explain(e)
+        problem = explain(e, auth=args.auth)
         print(f"vmbackup-prep check: {problem.title}: {problem.detail} {problem.remedy}".rstrip(), file=err)
         return EXIT_ERROR
     if args.output:

@@ -26,7 +26,7 @@ def _wizard_parser() -> argparse.ArgumentParser:
         prog="vmbackup-prep",
         description="Get Azure VMs ready for Azure Backup. Commands: (none) the wizard; "
         "'check' headless readiness report; 'protect' enable backup headless; 'rules' the rule catalog; "
-        "'emulator' the built-in ARM emulator.",
+        "'logout' forget remembered sign-ins; 'emulator' the built-in ARM emulator.",
     )
     p.add_argument("--version", action="version", version=f"vmbackup-prep {__version__}")
     add_target_options(p)
@@ -50,6 +50,13 @@ def _emulator_parser() -> argparse.ArgumentParser:
         "--page-size", type=int, default=100, metavar="N", help="items per list page (default %(default)s)"
     )
     p.add_argument("--request-log", metavar="FILE", help="append one JSON line per request (never tokens)")
+    p.add_argument(
+        "--approve-device-codes-after",
+        type=float,
+        metavar="SECONDS",
+        help="approve every device code sign-in by itself after SECONDS (demos and scripted runs); "
+        "otherwise approve with POST /_emulator/device-codes/{user_code}/approve",
+    )
     return p
 
 
@@ -67,6 +74,7 @@ def run_emulator(argv: Sequence[str]) -> int:
             throttle=args.throttle,
             page_size=args.page_size,
             request_log=args.request_log,
+            approve_device_codes_after=args.approve_device_codes_after,
         )
         emulator = Emulator(estate, config)
     except (EstateError, ValueError) as e:
@@ -91,6 +99,21 @@ def run_emulator(argv: Sequence[str]) -> int:
         await emulator.stop()
 
     asyncio.run(serve())
+    return 0
+
+
+def run_logout(argv: Sequence[str]) -> int:
+    argparse.ArgumentParser(
+        prog="vmbackup-prep logout",
+        description="Forget the remembered device code and browser sign-ins: the accounts and the token cache.",
+    ).parse_args(argv)
+    from tui.azure import SignInMemory
+
+    try:
+        print(SignInMemory().forget())
+    except OSError as e:
+        print(f"vmbackup-prep logout: cannot remove {e.filename}: {e.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     return 0
 
 
@@ -128,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.protect import run_protect
 
         return run_protect(argv[1:])
+    if argv and argv[0] == "logout":
+        return run_logout(argv[1:])
     if argv and argv[0] == "wizard":
         argv = argv[1:]
     return run_wizard(argv)

@@ -1,7 +1,9 @@
 """From command-line options to a target, a credential and (for --demo / --estate) a running emulator.
 
 The emulator is started in a background thread and found by the SDK through its managed-identity
-endpoint, exactly as an App Service identity would be: nothing downstream knows it is an emulator.
+endpoint, exactly as an App Service identity would be: nothing downstream knows it is an emulator. A custom
+ARM endpoint (the emulator's too) is a custom cloud: its own metadata says where to sign in
+(`Connection.resolve`).
 """
 
 from __future__ import annotations
@@ -9,12 +11,25 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from azure.core.credentials_async import AsyncTokenCredential
 
-from tui.azure import AUTH_METHODS, CLOUDS, DEFAULT_CLOUD, ClientFactory, Target, make_credential
+from tui.azure import (
+    AUTH_METHODS,
+    CLOUDS,
+    DEFAULT_CLOUD,
+    INTERACTIVE_METHODS,
+    ClientFactory,
+    SignInMemory,
+    Target,
+    device_code_message,
+    discover_target,
+    make_credential,
+    parse_authority,
+)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEMO_ESTATE = ASSETS / "demo-estate.json"
@@ -42,6 +57,17 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         "--auth", choices=AUTH_METHODS, default="default", help="how to sign in (default %(default)s)"
     )
     g.add_argument("--tenant", metavar="ID", help="tenant to sign in to")
+    g.add_argument(
+        "--authority-host",
+        metavar="URL",
+        help="sign in at this Microsoft Entra (or AD FS) authority instead of the cloud's own",
+    )
+    g.add_argument(
+        "--allow-unencrypted-token-cache",
+        action="store_true",
+        help="where no keyring can encrypt it (libsecret missing, SSH), remember device code and browser "
+        "sign-ins in a file readable only by you (~/.IdentityService/vmbackup-prep.nocae)",
+    )
     g.add_argument("--read-only", action="store_true", help="refuse every request that would change Azure")
 
 
@@ -56,9 +82,36 @@ class Connection:
     emulator: Any = None  # tui.emulator.EmulatorThread, kept only to stop it
     env: dict[str, str] = field(default_factory=dict)
     client_options: dict[str, Any] = field(default_factory=dict)  # e.g. retry settings for every client
+    authority_host: str | None = None  # --authority-host
+    discover: bool = False  # a custom endpoint whose cloud metadata has not been read yet
+    memory: SignInMemory | None = None  # remembered device code / browser sign-ins
+
+    async def resolve(self) -> Target:
+        """Read a custom endpoint's cloud metadata once (where to sign in, the ARM audience); CloudMetadataError
+        (a ValueError) when it cannot."""
+        if self.discover:
+            self.target = await discover_target(
+                self.target.arm_endpoint, self.target.ca_bundle, authority_host=self.authority_host
+            )
+            self.discover = False
+        return self.target
 
     def credential(self, **kwargs: Any) -> AsyncTokenCredential:
-        return make_credential(self.auth, self.target, tenant_id=self.tenant, **kwargs)
+        return make_credential(self.auth, self.target, tenant_id=self.tenant, memory=self.memory, **kwargs)
+
+    async def headless_credential(self, err: TextIO) -> AsyncTokenCredential:
+        """The credential for `check` and `protect`: the cloud resolved, the device code and whether the
+        sign-in is remembered said on ``err`` (stdout is the report's)."""
+        await self.resolve()
+        if self.auth in INTERACTIVE_METHODS and self.memory is not None:
+            self.memory.cache_options()
+            if self.memory.note:
+                print(self.memory.note, file=err, flush=True)
+
+        def prompt(uri: str, code: str, expires_on: datetime) -> None:
+            print(device_code_message(uri, code), file=err, flush=True)
+
+        return self.credential(device_code_prompt=prompt) if self.auth == "device-code" else self.credential()
 
     def factory(self, credential: AsyncTokenCredential, **kwargs: Any) -> ClientFactory:
         return ClientFactory(
@@ -83,6 +136,11 @@ class Connection:
 
 def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
     """Resolve the options; start the emulator for --demo / --estate. Raises UsageError on bad input."""
+    if args.authority_host:
+        try:
+            parse_authority(args.authority_host)
+        except ValueError as e:
+            raise UsageError(f"--authority-host: {e}") from None
     estate = str(DEMO_ESTATE) if args.demo else args.estate
     if estate:
         from tui.emulator import EmulatorConfig, EmulatorThread, EstateError, load_estate
@@ -99,7 +157,15 @@ def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
         os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
         target = Target.for_endpoint(info["arm_endpoint"], ca_bundle=info["ca_bundle"])
         return Connection(
-            target, "managed-identity", info["tenant_id"], args.read_only, thread, {"estate": estate}
+            target,
+            "managed-identity",
+            info["tenant_id"],
+            args.read_only,
+            thread,
+            {"estate": estate},
+            authority_host=args.authority_host,
+            discover=True,
+            memory=SignInMemory(allow_unencrypted=args.allow_unencrypted_token_cache),
         )
     if args.ca_bundle and not args.arm_endpoint:
         raise UsageError("--ca-bundle goes with --arm-endpoint")
@@ -113,4 +179,14 @@ def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
         target = Target.for_endpoint(args.arm_endpoint, ca_bundle=args.ca_bundle)
     else:
         target = Target.for_cloud(args.cloud)
-    return Connection(target, args.auth, args.tenant, args.read_only)
+        if args.authority_host:
+            target = target.with_authority(args.authority_host)
+    return Connection(
+        target,
+        args.auth,
+        args.tenant,
+        args.read_only,
+        authority_host=args.authority_host,
+        discover=bool(args.arm_endpoint),
+        memory=SignInMemory(allow_unencrypted=args.allow_unencrypted_token_cache),
+    )

@@ -219,7 +219,7 @@ async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     progress = StderrProgress(err)
     read_only = args.read_only
     try:
-        credential = connection.credential()
+        credential = await connection.headless_credential(err)
         try:
             pacer = ArmPacer()
             connection.read_only = True  # everything up to the confirmation only reads

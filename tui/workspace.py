@@ -32,6 +32,22 @@ class Workspace:
         self.factory = self.connection.factory(self.credential, pacer=self.pacer)
         return self.factory
 
+    async def sign_in(
+        self, device_code_prompt: DeviceCodePrompt | None = None, auth: str | None = None
+    ) -> dict[str, Any]:
+        """Sign in afresh with ``auth``: read a custom cloud's metadata (once), rebuild credential and clients,
+        get a token and say who we are. CloudMetadataError when the cloud cannot be read."""
+        await self.close()
+        await self.connection.resolve()
+        self.open(device_code_prompt=device_code_prompt, auth=auth)
+        return await self.identity()
+
+    def cancel_sign_in(self) -> None:
+        """Stop a sign-in that waits for the user (device code); its token request fails."""
+        cancel = getattr(self.credential, "cancel", None)
+        if cancel is not None:
+            cancel()
+
     async def close(self) -> None:
         if self.factory is not None:
             await self.factory.close()

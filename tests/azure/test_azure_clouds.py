@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from azure.core import AzureClouds
 
-from tui.azure import CLOUDS, PUBLIC_CLOUD_SCOPE, Target
+from tui.azure import CLOUDS, PUBLIC_CLOUD_SCOPE, Target, parse_authority, scope_for_audience
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,39 @@ def test_target_is_frozen() -> None:
     target = Target.for_cloud()
     with pytest.raises(dataclasses.FrozenInstanceError):
         target.arm_endpoint = "https://elsewhere/"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("given", "host", "tenant"),
+    [
+        ("login.microsoftonline.us", "https://login.microsoftonline.us", None),
+        ("https://login.microsoftonline.com/", "https://login.microsoftonline.com", None),
+        ("https://127.0.0.1:8443/", "https://127.0.0.1:8443", None),
+        ("https://adfs.local.azurestack.external/adfs/", "https://adfs.local.azurestack.external", "adfs"),
+        ("https://ADFS.contoso.com/ADFS", "https://ADFS.contoso.com", "adfs"),
+    ],
+)
+def test_authorities_are_read_as_azure_identity_takes_them(given: str, host: str, tenant: str | None) -> None:
+    assert parse_authority(given) == (host, tenant)
+
+
+@pytest.mark.parametrize("bad", ["http://login.example.com", "https://", ""])
+def test_an_authority_must_be_https(bad: str) -> None:
+    with pytest.raises(ValueError, match="https"):
+        parse_authority(bad)
+
+
+def test_audience_scopes_keep_the_trailing_slash_as_az_does() -> None:
+    assert (
+        scope_for_audience("https://management.core.windows.net/")
+        == "https://management.core.windows.net//.default"
+    )
+    assert scope_for_audience("https://management.stack/guid") == "https://management.stack/guid/.default"
+
+
+def test_sovereign_clouds_keep_their_authority_unless_overridden() -> None:
+    gov = Target.for_cloud("AzureUSGovernment")
+    assert gov.authority_host == "https://login.microsoftonline.us" and not gov.disable_instance_discovery
+    moved = gov.with_authority("https://login.partner.example")
+    assert moved.authority_host == "https://login.partner.example" and moved.disable_instance_discovery
+    assert moved.arm_endpoint == gov.arm_endpoint and moved.credential_scopes == gov.credential_scopes

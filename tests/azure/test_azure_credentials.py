@@ -19,7 +19,7 @@ from azure.identity.aio import (
 )
 
 from tui.azure import AUTH_METHODS, Target, ThreadedCredential, describe_identity, make_credential
-from tui.azure.credentials import _loop_prompt
+from tui.azure.interactive import loop_prompt as _loop_prompt
 
 
 def _jwt(claims: dict[str, Any]) -> str:
@@ -123,11 +123,19 @@ def test_describe_identity_user() -> None:
     assert info == {
         "tid": "t-1",
         "oid": "o-1",
+        "name": None,
         "upn": "ada@contoso.com",
         "appid": "app-1",
         "principal": "ada@contoso.com",
     }
     assert token not in json.dumps(info)
+
+
+def test_describe_identity_names_a_person_by_name() -> None:
+    claims = {"tid": "t", "oid": "o", "name": "Ada Lovelace", "upn": "ada@contoso.com", "appid": "04b07795"}
+    assert describe_identity(_jwt(claims))["principal"] == "Ada Lovelace (ada@contoso.com)"
+    assert describe_identity(_jwt({"oid": "o", "name": "Ada Lovelace"}))["principal"] == "Ada Lovelace"
+    assert describe_identity(_jwt({"oid": "o-only"}))["principal"] == "o-only"
 
 
 def test_describe_identity_falls_back_to_unique_name_and_service_principal() -> None:

@@ -54,7 +54,9 @@ async def test_full_scan_reads_lists_and_only_instance_views_per_vm(demo, factor
     lists = Counter(
         (r["path"].split("/")[2], r["path"].split("/providers/")[1], "statusonly" in str(r["query"]).lower())
         for r in log
-        if r["path"].count("/") == 5 and "/providers/" in r["path"] and "/resourceGroups/" not in r["path"]
+        if r["path"].count("/") == 5
+        and "/providers/" in r["path"]
+        and "/resourceGroups/" not in r["path"]
         and "$skiptoken" not in str(r["query"])  # a later page of the same list
     )
     assert max(lists.values()) == 1  # each subscription-wide list read once (later pages follow nextLink)

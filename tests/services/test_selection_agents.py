@@ -157,7 +157,7 @@ NEVER = {  # real ARM's vmAgent of a running VM whose agent never reported (fact
                 "handlers": 2,
             },
             ("Not Ready", "bad"),
-        ),  # fmt: skip
+        ),
         ("running", {"instance_view": False}, ("unreadable", "odd")),  # a failed read is never "missing"
         ("deallocated", {}, ("not running", "dim")),
     ],

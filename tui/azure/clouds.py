@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from azure.core import AzureClouds
@@ -16,6 +16,8 @@ __all__ = [
     "PUBLIC_CLOUD_SCOPE",
     "Cloud",
     "Target",
+    "parse_authority",
+    "scope_for_audience",
 ]
 
 
@@ -71,9 +73,43 @@ CLOUDS: dict[str, Cloud] = {
 DEFAULT_CLOUD = "AzureCloud"
 CUSTOM_CLOUD = "Custom"
 PUBLIC_CLOUD_SCOPE = CLOUDS[DEFAULT_CLOUD].credential_scope  # "https://management.azure.com/.default"
+# Microsoft Entra's own authorities (and the public cloud's old alias): MSAL knows them, so it may validate
+# them through instance discovery; for any other authority discovery must be off.
+KNOWN_AUTHORITY_HOSTS = frozenset(
+    {
+        AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+        AzureAuthorityHosts.AZURE_GOVERNMENT,
+        AzureAuthorityHosts.AZURE_CHINA,
+    }
+    | {"login.windows.net", "login.microsoft.com"}
+)
 
 
-def _normalise_endpoint(url: str) -> str:
+def parse_authority(url: str) -> tuple[str, str | None]:
+    """A login endpoint (``authentication.loginEndpoint`` of the cloud metadata, or ``--authority-host``) as
+    azure-identity takes it: ``(authority host URL, tenant it implies)``.
+
+    ``login.example.com`` and ``https://login.example.com/`` give ``("https://login.example.com", None)``;
+    an AD FS endpoint (``https://adfs.local.azurestack.external/adfs/``, Azure Stack Hub with AD FS) gives its
+    host and the tenant ``adfs``, as the Azure CLI treats it. Plain http is refused: tokens need TLS.
+    """
+    text = url.strip()
+    parts = urlsplit(text if "//" in text else "https://" + text)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError(f"authority must be an https:// URL or a host name, got {url!r}")
+    path = parts.path.strip("/").lower()
+    return f"https://{parts.netloc}", ("adfs" if path.endswith("adfs") else None)
+
+
+def scope_for_audience(audience: str) -> str:
+    """The ``.default`` scope of an ARM audience (a v1 resource id), as the Azure CLI's
+    ``resource_to_scopes`` makes it: the trailing slash is kept (``https://management.core.windows.net/`` ->
+    ``https://management.core.windows.net//.default``, https://learn.microsoft.com/entra/identity-platform/
+    scopes-oidc#trailing-slash-and-default)."""
+    return audience.strip() + "/.default"
+
+
+def normalise_endpoint(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise ValueError(f"ARM endpoint must be an absolute https:// URL, got {url!r}")
@@ -95,6 +131,9 @@ class Target:
     credential_scopes: tuple[str, ...]
     ca_bundle: str | None = None
     authority_host: str = CLOUDS[DEFAULT_CLOUD].authority_host
+    tenant: str | None = None  # the tenant the cloud's authority implies ("adfs" for AD FS), if any
+    suffixes: tuple[tuple[str, str], ...] = ()  # from the cloud metadata (storage, keyVaultDns, ...)
+    custom_portal: str | None = None  # a custom cloud's portal, from its metadata
 
     @classmethod
     def for_cloud(cls, name: str = DEFAULT_CLOUD, *, ca_bundle: str | None = None) -> Target:
@@ -108,6 +147,24 @@ class Target:
             authority_host=cloud.authority_host,
         )
 
+    def with_authority(self, url: str) -> Target:
+        """This target signing in at another authority (``--authority-host``); ValueError if not https."""
+        host, tenant = parse_authority(url)
+        return replace(self, authority_host=host, tenant=tenant)
+
+    @property
+    def disable_instance_discovery(self) -> bool:
+        """True when the authority is not one of Entra's own: MSAL must not validate it at
+        login.microsoftonline.com (it would refuse it), as for Azure Stack Hub and private clouds."""
+        return urlsplit(self.authority_host).netloc.lower() not in KNOWN_AUTHORITY_HOSTS
+
+    @property
+    def identity_ca_bundle(self) -> str | None:
+        """The CA bundle to trust at the authority: ``ca_bundle`` for a private authority (the emulator, AD FS
+        on Azure Stack Hub), None for Entra's public ones, whose certificates chain to public roots that a
+        bundle made for a private ARM endpoint would not hold."""
+        return self.ca_bundle if self.disable_instance_discovery else None
+
     @classmethod
     def for_endpoint(
         cls,
@@ -117,17 +174,20 @@ class Target:
         *,
         authority_host: str | None = None,
     ) -> Target:
-        """Target a custom ARM endpoint (the emulator, Azure Stack-like endpoints).
+        """Target a custom ARM endpoint (the emulator, Azure Stack-like endpoints) as given; `discover_target`
+        reads the endpoint's own cloud metadata instead.
 
-        The scope defaults to the public cloud's ``https://management.azure.com/.default``, which is what the
-        emulator and such endpoints accept.
+        The scope defaults to the public cloud's ``https://management.azure.com/.default``, the authority to
+        the public cloud's.
         """
+        host, tenant = parse_authority(authority_host or CLOUDS[DEFAULT_CLOUD].authority_host)
         return cls(
             cloud=CUSTOM_CLOUD,
-            arm_endpoint=_normalise_endpoint(arm_endpoint),
+            arm_endpoint=normalise_endpoint(arm_endpoint),
             credential_scopes=(scope or PUBLIC_CLOUD_SCOPE,),
             ca_bundle=ca_bundle,
-            authority_host=authority_host or CLOUDS[DEFAULT_CLOUD].authority_host,
+            authority_host=host,
+            tenant=tenant,
         )
 
     @property
@@ -143,9 +203,9 @@ class Target:
 
     @property
     def portal(self) -> str | None:
-        """The portal URL for a named cloud; None for a custom endpoint."""
+        """The portal URL: a named cloud's, a custom cloud's from its metadata, else None."""
         cloud = CLOUDS.get(self.cloud)
-        return cloud.portal if cloud else None
+        return cloud.portal if cloud else self.custom_portal
 
 
 def _lookup_cloud(name: str) -> Cloud:

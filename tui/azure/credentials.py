@@ -1,19 +1,15 @@
-"""Credentials for ``--auth``, and a safe summary of who a token belongs to."""
+"""Credentials for ``--auth``, signing in at the target cloud's authority, and a safe summary of who a token
+belongs to."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import binascii
-import inspect
 import json
-import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol
+import threading
+from typing import Any
 
-from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.identity import DeviceCodeCredential, InteractiveBrowserCredential
 from azure.identity.aio import (
@@ -24,115 +20,76 @@ from azure.identity.aio import (
 )
 
 from .clouds import Target
+from .interactive import (
+    CancellableTransport,
+    DeviceCodePrompt,
+    InteractiveSignIn,
+    ThreadedCredential,
+    loop_prompt,
+)
+from .token_cache import SignInMemory
 
 __all__ = [
     "AUTH_METHODS",
+    "INTERACTIVE_METHODS",
     "DeviceCodePrompt",
     "ThreadedCredential",
     "describe_identity",
     "make_credential",
 ]
 
-_LOG = logging.getLogger(__name__)
-
 AUTH_METHODS: tuple[str, ...] = ("default", "cli", "device-code", "browser", "env", "managed-identity")
 """Valid values of ``--auth``."""
 
-DeviceCodePrompt = Callable[[str, str, datetime], Awaitable[None] | None]
-"""``(verification_uri, user_code, expires_on)``; called on the event loop thread, may be a coroutine."""
+INTERACTIVE_METHODS = frozenset({"device-code", "browser"})
+"""The methods that ask a person to sign in (and so are remembered between runs)."""
 
 
-class _SyncCredential(Protocol):
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
-
-    def close(self) -> None: ...
-
-
-class ThreadedCredential(AsyncTokenCredential):
-    """Async adapter for a blocking azure-identity credential (device code, browser).
-
-    Each token request runs in a worker thread; requests are serialised so concurrent clients never start
-    two sign-in flows at once (after the first, MSAL's cache answers silently).
-    """
-
-    def __init__(self, credential: _SyncCredential) -> None:
-        self._credential = credential
-        self._lock = asyncio.Lock()
-
-    async def get_token(
-        self,
-        *scopes: str,
-        claims: str | None = None,
-        tenant_id: str | None = None,
-        enable_cae: bool = False,
-        **kwargs: Any,
-    ) -> AccessToken:
-        """Get a token, running the blocking flow in a thread."""
-        async with self._lock:
-            return await asyncio.to_thread(
-                self._credential.get_token,
-                *scopes,
-                claims=claims,
-                tenant_id=tenant_id,
-                enable_cae=enable_cae,
-                **kwargs,
-            )
-
-    async def get_token_info(
-        self, *scopes: str, options: TokenRequestOptions | None = None
-    ) -> AccessTokenInfo:
-        """Get a token with its metadata, running the blocking flow in a thread."""
-        get_info = getattr(self._credential, "get_token_info", None)
-        async with self._lock:
-            if get_info is not None:
-                return await asyncio.to_thread(get_info, *scopes, options=options)
-            opts = dict(options or {})
-            token = await asyncio.to_thread(
-                self._credential.get_token,
-                *scopes,
-                claims=opts.get("claims"),
-                tenant_id=opts.get("tenant_id"),
-                enable_cae=bool(opts.get("enable_cae", False)),
-            )
-            return AccessTokenInfo(token.token, token.expires_on)
-
-    async def close(self) -> None:
-        """Close the wrapped credential."""
-        await asyncio.to_thread(self._credential.close)
-
-    async def __aenter__(self) -> ThreadedCredential:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: TracebackType | None = None,
-    ) -> None:
-        await self.close()
+def authority_kwargs(target: Target) -> dict[str, Any]:
+    """What every azure-identity credential that talks to an authority needs to sign in at the target's: the
+    authority (``authority=``, the keyword form of ``AZURE_AUTHORITY_HOST``), no instance discovery at
+    login.microsoftonline.com for an authority it does not know (as ``az config set
+    core.instance_discovery=false`` for Azure Stack Hub), and the CA bundle for a private authority."""
+    kwargs: dict[str, Any] = {"authority": target.authority_host}
+    if target.disable_instance_discovery:
+        kwargs["disable_instance_discovery"] = True
+    if target.identity_ca_bundle:
+        kwargs["connection_verify"] = target.identity_ca_bundle
+    return kwargs
 
 
-def _loop_prompt(
-    prompt: DeviceCodePrompt, loop: asyncio.AbstractEventLoop
-) -> Callable[[str, str, datetime], None]:
-    """Wrap ``prompt`` so the identity library's worker thread hands it to the event loop."""
-
-    tasks: set[asyncio.Future[None]] = set()  # keep coroutine prompts alive until they finish
-
-    def invoke(uri: str, code: str, expires_on: datetime) -> None:
-        try:
-            result = prompt(uri, code, expires_on)
-            if inspect.isawaitable(result):
-                task = asyncio.ensure_future(result)
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-        except Exception:  # a failing dialog must not kill the sign-in flow
-            _LOG.exception("device code prompt failed")
-
-    def from_thread(uri: str, code: str, expires_on: datetime) -> None:
-        loop.call_soon_threadsafe(invoke, uri, code, expires_on)
-
-    return from_thread
+def _interactive(
+    auth: str,
+    target: Target,
+    tenant_id: str | None,
+    device_code_prompt: DeviceCodePrompt | None,
+    memory: SignInMemory | None,
+) -> InteractiveSignIn:
+    kwargs = authority_kwargs(target)
+    cancelled = threading.Event()
+    kwargs["transport"] = CancellableTransport(
+        cancelled, connection_verify=kwargs.pop("connection_verify", True)
+    )
+    kwargs["disable_automatic_authentication"] = True  # InteractiveSignIn decides when to ask the user
+    tenant = tenant_id or target.tenant
+    if tenant:
+        kwargs["tenant_id"] = tenant
+    remember = None
+    options = memory.cache_options() if memory is not None else None
+    if memory is not None and options is not None:  # without a persistent cache there is nothing to remember
+        kwargs["cache_persistence_options"] = options
+        record = memory.load(target.authority_host, tenant_id)
+        if record is not None:  # it names the account, and its authority (the same host) and tenant
+            kwargs["authentication_record"] = record
+            del kwargs["authority"]
+        remember = memory.save
+    if auth == "device-code":
+        if device_code_prompt is not None:
+            kwargs["prompt_callback"] = loop_prompt(device_code_prompt, asyncio.get_running_loop())
+        credential: Any = DeviceCodeCredential(**kwargs)
+    else:
+        credential = InteractiveBrowserCredential(**kwargs)
+    return InteractiveSignIn(credential, cancelled=cancelled, remember=remember)
 
 
 def make_credential(
@@ -142,46 +99,41 @@ def make_credential(
     tenant_id: str | None = None,
     device_code_prompt: DeviceCodePrompt | None = None,
     managed_identity_client_id: str | None = None,
+    memory: SignInMemory | None = None,
 ) -> AsyncTokenCredential:
     """Build the async credential for ``--auth`` (one of `AUTH_METHODS`) signing in at the target's cloud.
 
     ``device_code_prompt`` receives the verification URL and code (on the event loop thread) so the TUI can
     show them; without it azure-identity prints them to stdout. Must be called with a running event loop
-    when ``auth == "device-code"`` and a prompt is given. Unknown ``auth`` raises ValueError.
+    when ``auth == "device-code"`` and a prompt is given. ``memory`` remembers device code and browser
+    sign-ins between runs (None: this process only). Unknown ``auth`` raises ValueError.
     """
-    authority = target.authority_host
     match auth:
         case "default":
-            kwargs: dict[str, Any] = {"authority": authority}
+            kwargs = authority_kwargs(target)
             if tenant_id:  # DefaultAzureCredential refuses tenant_id itself
                 kwargs.update(shared_cache_tenant_id=tenant_id, workload_identity_tenant_id=tenant_id)
             if managed_identity_client_id:
                 kwargs["managed_identity_client_id"] = managed_identity_client_id
             return DefaultAzureCredential(**kwargs)
-        case "cli":
+        case "cli":  # the Azure CLI signs in at its own cloud (`az cloud set`)
             return AzureCliCredential(tenant_id=tenant_id or "")
         case "env":
-            return EnvironmentCredential(authority=authority)
+            return EnvironmentCredential(**authority_kwargs(target))
         case "managed-identity":
             return ManagedIdentityCredential(client_id=managed_identity_client_id)
-        case "device-code":
-            callback = None
-            if device_code_prompt is not None:
-                callback = _loop_prompt(device_code_prompt, asyncio.get_running_loop())
-            return ThreadedCredential(
-                DeviceCodeCredential(tenant_id=tenant_id, authority=authority, prompt_callback=callback)
-            )
-        case "browser":
-            return ThreadedCredential(InteractiveBrowserCredential(tenant_id=tenant_id, authority=authority))
+        case "device-code" | "browser":
+            return _interactive(auth, target, tenant_id, device_code_prompt, memory)
     raise ValueError(f"Unknown auth method {auth!r}; valid: {', '.join(AUTH_METHODS)}")
 
 
 def describe_identity(token: str) -> dict[str, str | None]:
     """Who an access token (a JWT) was issued to, read from its payload without verifying it.
 
-    Returns ``tid``, ``oid``, ``upn`` (upn, unique_name or preferred_username), ``appid`` (appid or azp) and
-    ``principal`` (the most readable of these). Never returns or logs the token; a malformed token raises
-    ValueError without echoing it.
+    Returns ``tid``, ``oid``, ``name`` (a person's display name), ``upn`` (upn, unique_name or
+    preferred_username), ``appid`` (appid or azp) and ``principal``: the most readable of these, e.g.
+    ``Ada Lovelace (ada@contoso.com)`` for a user, the application id for a service principal or managed
+    identity. Never returns or logs the token; a malformed token raises ValueError without echoing it.
     """
     try:
         payload_b64 = token.split(".")[1]
@@ -202,8 +154,12 @@ def describe_identity(token: str) -> dict[str, str | None]:
     info = {
         "tid": claim("tid"),
         "oid": claim("oid"),
+        "name": claim("name"),
         "upn": claim("upn", "unique_name", "preferred_username"),
         "appid": claim("appid", "azp"),
     }
-    info["principal"] = info["upn"] or info["appid"] or info["oid"]
+    person = info["name"] or info["upn"]
+    if info["name"] and info["upn"] and info["name"] != info["upn"]:
+        person = f"{info['name']} ({info['upn']})"
+    info["principal"] = person or info["appid"] or info["oid"]
     return info

@@ -19,8 +19,10 @@ __all__ = ["Problem", "explain", "role_for_action"]
 
 _AUTH_REMEDY = {
     "cli": "Sign in again with `az login` (and `az account set` to the right tenant), then retry.",
-    "device-code": "Sign in again with --auth device-code.",
-    "browser": "Sign in again with --auth browser.",
+    "device-code": "Sign in again with --auth device-code (after `vmbackup-prep logout` if a remembered "
+    "sign-in is refused).",
+    "browser": "Sign in again with --auth browser (after `vmbackup-prep logout` if a remembered sign-in is "
+    "refused).",
     "env": "Check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH).",
     "managed-identity": "Check that this machine has a managed identity and that it is enabled.",
     "default": (
@@ -118,7 +120,11 @@ def _register_command(namespace: str, subscription: str | None) -> str:
 
 
 def explain(exc: BaseException, *, auth: str | None = None) -> Problem:
-    """Explain ``exc`` (any exception); ``auth`` is the ``--auth`` method in use, for sign-in advice."""
+    """Explain ``exc`` (any exception); ``auth`` is the ``--auth`` method in use, for sign-in advice.
+    An exception that carries its own `Problem` (``exc.problem``) is explained by it."""
+    own = getattr(exc, "problem", None)
+    if isinstance(own, Problem):
+        return own
     if isinstance(exc, ReadOnlyViolation):
         return Problem(
             title="Refused by --read-only",
@@ -157,9 +163,46 @@ def explain(exc: BaseException, *, auth: str | None = None) -> Problem:
     )
 
 
+# Sign-in outcomes worth their own words, by the AADSTS code in Entra's error (reference-error-codes) or the
+# words azure-identity uses.
+_SIGN_IN_ENDINGS: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
+    (
+        re.compile(r"Sign-in cancelled"),
+        "Sign-in cancelled",
+        "Nobody signed in: the sign-in was cancelled.",
+        "Sign in again when you are ready.",
+    ),
+    (
+        re.compile(r"AADSTS70020|AADSTS70019|Timed out waiting for user to authenticate"),
+        "The sign-in code expired",
+        "Nobody signed in with the device code before it expired.",
+        "Sign in again: you get a new code. Enter it at the page shown before it expires.",
+    ),
+    (
+        re.compile(r"authorization_declined|AADSTS65004"),
+        "Sign-in declined",
+        "The sign-in with the device code was declined at the verification page.",
+        "Sign in again and approve the request, or use another account.",
+    ),
+    (
+        re.compile(r"AADSTS7000215|AADSTS7000218|AADSTS50027|AADSTS50048|AADSTS700027|AADSTS700016"),
+        "The service principal's credential was refused",
+        "",
+        "Check AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH.",
+    ),
+)
+
+
 def _explain_auth(exc: ClientAuthenticationError, auth: str | None) -> Problem:
     remedy = _AUTH_REMEDY.get(auth or "default", _AUTH_REMEDY["default"])
     status = getattr(exc, "status_code", None)
+    text = getattr(exc, "message", None) or str(exc)
+    for pattern, title, detail, what in _SIGN_IN_ENDINGS:
+        if pattern.search(text):
+            first_line = text.strip().splitlines()[0] if text.strip() else title
+            return Problem(
+                title=title, detail=detail or first_line, remedy=what, status=status, code="SignIn"
+            )
     if status == 401:
         code, message = _error_fields(exc)
         return Problem(

@@ -1395,7 +1395,9 @@ def _platform(x: _Builder) -> None:
     )
     # Someone froze Azure Backup's restore-point group of the region: every VM there is hit.
     x.rg(s, "AzureBackupRG_swedencentral_1", swc)
-    x.resources.append(b.management_lock(b.rg_id(s, "AzureBackupRG_swedencentral_1"), "rp-freeze", "ReadOnly"))
+    x.resources.append(
+        b.management_lock(b.rg_id(s, "AzureBackupRG_swedencentral_1"), "rp-freeze", "ReadOnly")
+    )
     vault = b.recovery_services_vault(s, rg_swc, "rsv-data-swc", location=swc, redundancy="GeoRedundant")
     x.resources += [
         vault,

@@ -1,23 +1,32 @@
-"""Identity endpoints: the App Service style managed-identity endpoint, cloud metadata and an OAuth token
-endpoint, so azure-identity and the Azure CLI sign in against the emulator with no special code."""
+"""Identity endpoints: the App Service style managed-identity endpoint, cloud metadata, the Entra style
+authority under ``/{tenant}/`` (`entra`), and device code approval: what a person does at the verification
+page, done by a test or a person through ``/_emulator/device-codes`` (loopback clients only).
+
+So azure-identity, MSAL and the Azure CLI sign in against the emulator with no special code.
+"""
 
 from __future__ import annotations
 
-import uuid
+import html
+import ipaddress
+import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .device_codes import DeviceCodeError, User
+from .entra import DEFAULT_AUDIENCE, VERIFICATION_PATH, handle_authority
 from .routing import json_response
 
 if TYPE_CHECKING:
     from .server import Emulator
 
 MSI_PATH = "/msi/token"
-DEFAULT_AUDIENCE = "https://management.azure.com/"
+APPROVAL_PATH = "/_emulator/device-codes"
 
 
-def _oauth_error(status: int, error: str, description: str) -> web.Response:
+def _msi_error(status: int, error: str, description: str) -> web.Response:
     return json_response({"error": error, "error_description": description}, status=status)
 
 
@@ -27,10 +36,10 @@ def msi_app(emulator: Emulator) -> web.Application:
 
     async def token(request: web.Request) -> web.Response:
         if request.headers.get("X-IDENTITY-HEADER") != emulator.identity_header:
-            return _oauth_error(401, "unauthorized", "The X-IDENTITY-HEADER header is missing or wrong.")
+            return _msi_error(401, "unauthorized", "The X-IDENTITY-HEADER header is missing or wrong.")
         resource = request.query.get("resource")
         if not resource:
-            return _oauth_error(400, "invalid_request", "The 'resource' query parameter is required.")
+            return _msi_error(400, "invalid_request", "The 'resource' query parameter is required.")
         client_id = (
             request.query.get("client_id") or request.query.get("principal_id") or emulator.msi_client_id
         )
@@ -91,85 +100,96 @@ def cloud_metadata(base: str, api_version: str) -> Any:
     return cloud
 
 
+def _is_loopback(request: web.Request) -> bool:
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+
+
+# -- device code approval: the emulator's stand-in for a person at the verification page ------------------
+def _user_from(body: Any, fallback: User) -> User:
+    if not isinstance(body, dict) or not (body.get("upn") or body.get("name")):
+        return fallback
+    upn = str(body.get("upn") or fallback.upn)
+    if "@" not in upn:
+        raise DeviceCodeError(400, f"'upn' must look like user@domain, got {upn!r}.")
+    return User(name=str(body.get("name") or upn.split("@")[0]), upn=upn)
+
+
+async def _approval(emulator: Emulator, request: web.Request, rest: str) -> web.Response:
+    """``GET /_emulator/device-codes``; ``POST /_emulator/device-codes/{user_code}/approve`` (optional JSON
+    body ``{"name": ..., "upn": ...}``: who signs in) and ``.../decline``. Loopback clients only."""
+    store = emulator.device_codes
+    try:
+        if not rest and request.method == "GET":
+            return json_response({"value": store.listing()})
+        match = re.fullmatch(r"/([^/]+)/(approve|decline)", rest)
+        if request.method != "POST" or match is None:
+            raise DeviceCodeError(404, f"The emulator does not serve '{request.method} {request.path}'.")
+        user_code, action = match.groups()
+        if action == "approve":
+            raw = await request.read()
+            try:
+                body = json.loads(raw) if raw.strip() else None
+            except ValueError:
+                raise DeviceCodeError(400, 'The body must be JSON: {"name": ..., "upn": ...}.') from None
+            code = store.approve(user_code, _user_from(body, store.user))
+        else:
+            code = store.decline(user_code)
+    except DeviceCodeError as e:
+        codes = {400: "InvalidRequestContent", 404: "DeviceCodeNotFound", 409: "DeviceCodeNotPending"}
+        return json_response({"error": {"code": codes[e.status], "message": str(e)}}, status=e.status)
+    user = {"name": code.user.name, "upn": code.user.upn, "oid": code.user.oid} if code.user else None
+    return json_response({"user_code": code.user_code, "state": code.state, "user": user})
+
+
+_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Sign in (vmbackup-prep emulator)</title>
+</head><body><h1>Sign in to the vmbackup-prep emulator</h1><p>{message}</p>
+<form method="post"><label>Code <input name="user_code" autofocus></label>
+<button name="action" value="approve">Sign in as {user}</button>
+<button name="action" value="decline">Decline</button></form></body></html>"""
+
+
+async def _verification_page(emulator: Emulator, request: web.Request) -> web.Response:
+    """The ``verification_uri``: enter a code and approve or decline it (what the approval endpoint does)."""
+    store = emulator.device_codes
+    message = "Enter the code shown by the application."
+    if request.method == "POST":
+        form = await request.post()
+        action, user_code = str(form.get("action") or ""), str(form.get("user_code") or "")
+        try:
+            code = store.decline(user_code) if action == "decline" else store.approve(user_code)
+            message = f"Code {code.user_code} {code.state}. You can close this page."
+        except DeviceCodeError as e:
+            message = str(e)
+    page = _PAGE.format(message=html.escape(message), user=html.escape(store.user.upn))
+    return web.Response(text=page, content_type="text/html")
+
+
 async def handle_identity(emulator: Emulator, request: web.Request) -> web.Response | None:
     """Answer the unauthenticated identity routes on the ARM port; None when the path is not one of them."""
     path = request.path.rstrip("/")
     low = path.lower()
-    base = emulator.base_url(request)
     if low == "/metadata/endpoints":
-        return json_response(cloud_metadata(base, request.query.get("api-version", "2019-05-01")))
-    parts = path.strip("/").split("/")
-    if not parts or len(parts) < 2:
-        return None
-    tenant, rest = parts[0], "/".join(parts[1:]).lower()
-    if rest == "discovery/instance":
         return json_response(
-            {
-                "tenant_discovery_endpoint": f"{base}{tenant}/v2.0/.well-known/openid-configuration",
-                "api-version": "1.1",
-                "metadata": [
-                    {
-                        "preferred_network": request.host,
-                        "preferred_cache": request.host,
-                        "aliases": [request.host],
+            cloud_metadata(emulator.base_url(request), request.query.get("api-version", "2019-05-01"))
+        )
+    if low in (APPROVAL_PATH, VERIFICATION_PATH) or low.startswith(APPROVAL_PATH + "/"):
+        if not _is_loopback(request):
+            return json_response(
+                {
+                    "error": {
+                        "code": "Forbidden",
+                        "message": "Device code approval answers loopback clients only.",
                     }
-                ],
-            }
-        )
-    if rest in ("v2.0/.well-known/openid-configuration", ".well-known/openid-configuration"):
-        v2 = rest.startswith("v2.0")
-        tid = emulator.estate.tenant_id if tenant.lower() in ("common", "organizations") else tenant
-        prefix = f"{base}{tenant}/oauth2/" + ("v2.0/" if v2 else "")
-        return json_response(
-            {
-                "issuer": f"{base}{tid}/v2.0" if v2 else f"https://sts.windows.net/{tid}/",
-                "authorization_endpoint": prefix + "authorize",
-                "token_endpoint": prefix + "token",
-                "device_authorization_endpoint": prefix + "devicecode",
-                "jwks_uri": f"{base}{tenant}/discovery/v2.0/keys",
-                "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
-                "subject_types_supported": ["pairwise"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "token_endpoint_auth_methods_supported": [
-                    "client_secret_post",
-                    "private_key_jwt",
-                    "client_secret_basic",
-                ],
-                "scopes_supported": ["openid", "profile", "email", "offline_access"],
-                "tenant_region_scope": None,
-                "cloud_instance_name": "emulator",
-                "cloud_graph_host_name": request.host,
-                "msgraph_host": request.host,
-            }
-        )
-    if rest == "discovery/v2.0/keys":
-        return json_response({"keys": []})
-    if request.method == "POST" and rest in ("oauth2/v2.0/token", "oauth2/token"):
-        form = await request.post()
-        grant = form.get("grant_type")
-        client_id = str(form.get("client_id") or "")
-        if grant != "client_credentials":
-            return _oauth_error(
-                400,
-                "unsupported_grant_type",
-                "The emulator signs in service principals only (grant_type=client_credentials).",
+                },
+                status=403,
             )
-        if not client_id or not (form.get("client_secret") or form.get("client_assertion")):
-            return _oauth_error(
-                401, "invalid_client", "client_id and a client_secret (or assertion) are required."
-            )
-        scope = str(form.get("scope") or form.get("resource") or DEFAULT_AUDIENCE)
-        audience = scope.split()[0].removesuffix(".default").removesuffix("/") + "/"
-        oid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"vmbackup-prep:sp:{client_id}"))
-        access, exp = emulator.tokens.issue(audience=audience, client_id=client_id, object_id=oid)
-        ttl = emulator.tokens.lifetime_s
-        body: dict[str, Any] = {
-            "token_type": "Bearer",
-            "expires_in": ttl,
-            "ext_expires_in": ttl,
-            "access_token": access,
-        }
-        if not rest.startswith("oauth2/v2.0"):
-            body.update({"expires_on": str(exp), "resource": audience})
-        return json_response(body)
-    return None
+        if low == VERIFICATION_PATH:
+            return await _verification_page(emulator, request)
+        return await _approval(emulator, request, path[len(APPROVAL_PATH) :])
+    parts = path.strip("/").split("/")
+    if len(parts) < 2:
+        return None
+    return await handle_authority(emulator, request, parts[0], "/".join(parts[1:]).lower())

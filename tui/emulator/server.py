@@ -23,6 +23,7 @@ from aiohttp import web
 from yarl import URL
 
 from . import identity, lro
+from .device_codes import DEFAULT_EXPIRES_IN, DEFAULT_INTERVAL, DeviceCodeStore, RefreshTokens, default_user
 from .estate import Estate, load_estate, parse_estate
 from .policy import ArmThrottle, FaultInjector, parse_faults
 from .routes import ROUTE_MODULES
@@ -46,6 +47,9 @@ class EmulatorConfig:
     lro_seconds: float = 0.5  # how long an operation stays InProgress
     registration_polls: int = 2  # provider GETs answered "Registering" before "Registered"
     seed: int | None = None  # fault injection randomness
+    approve_device_codes_after: float | None = None  # approve every device code by itself after N s
+    device_code_expires_in: int = DEFAULT_EXPIRES_IN  # Entra: 15 minutes
+    device_code_interval: int = DEFAULT_INTERVAL  # Entra: poll every 5 s
 
     def validate(self) -> None:
         if self.page_size < 1:
@@ -55,6 +59,10 @@ class EmulatorConfig:
         if self.throttle not in ("arm", "off"):
             raise ValueError("--throttle must be 'arm' or 'off'")
         parse_faults(self.faults)
+        if self.approve_device_codes_after is not None and self.approve_device_codes_after < 0:
+            raise ValueError("--approve-device-codes-after must not be negative")
+        if self.device_code_expires_in < 1 or self.device_code_interval < 1:
+            raise ValueError("device codes need a lifetime and a polling interval of at least 1 s")
 
 
 def build_router() -> Router:
@@ -75,6 +83,14 @@ class Emulator:
         self.config.validate()
         self.router = build_router()
         self.tokens = TokenIssuer(estate.tenant_id)
+        self.id_tokens = TokenIssuer(estate.tenant_id)  # its own key: an ID token is no access token for ARM
+        self.device_codes = DeviceCodeStore(
+            user=default_user(estate.tenant.get("displayName")),
+            expires_in=self.config.device_code_expires_in,
+            interval=self.config.device_code_interval,
+            approve_after=self.config.approve_device_codes_after,
+        )
+        self.refresh_tokens = RefreshTokens()
         self.identity_header = secrets.token_urlsafe(24)
         self.msi_client_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"vmbackup-prep:msi:{estate.tenant_id}"))
         self.msi_object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"vmbackup-prep:msi-oid:{estate.tenant_id}"))

@@ -9,6 +9,7 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -29,8 +30,15 @@ class TokenIssuer:
         self._key = secrets.token_bytes(32)
 
     def issue(
-        self, *, audience: str, client_id: str, object_id: str | None = None, kind: str = "app"
+        self,
+        *,
+        audience: str,
+        client_id: str,
+        object_id: str | None = None,
+        kind: str = "app",
+        extra: Mapping[str, Any] | None = None,
     ) -> tuple[str, int]:
+        """An access token for ``audience``; ``extra`` adds claims (a user's ``name``, ``upn``, ``scp``)."""
         now = int(time.time())
         exp = now + self.lifetime_s
         oid = object_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"vmbackup-prep:{client_id}"))
@@ -46,11 +54,17 @@ class TokenIssuer:
             "appid": client_id,
             "idtyp": kind,
             "ver": "1.0",
+            "uti": secrets.token_urlsafe(16),  # Entra's unique token identifier: no two tokens are equal
+            **(extra or {}),
         }
+        return self.sign(claims), exp
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        """A JWT carrying ``claims``, signed with this emulator's key (``verify`` accepts it)."""
         head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         sig = _b64(hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest())
-        return f"{head}.{body}.{sig}", exp
+        return f"{head}.{body}.{sig}"
 
     def verify(self, token: str) -> dict[str, Any] | None:
         """Claims of a valid, unexpired token of ours; None otherwise."""

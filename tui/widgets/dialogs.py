@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -75,21 +77,68 @@ class ErrorDialog(ModalScreen[str]):
             self.dismiss("retry")
 
 
-class DeviceCodeDialog(ModalScreen[None]):
-    """Shows the device-code URL and code while azure-identity waits for the sign-in to finish."""
+class DeviceCodeDialog(ModalScreen[str | None]):
+    """The device code and where to enter it, while azure-identity waits for the sign-in; a spinner and the
+    time left show the waiting. ``c`` copies the code; escape cancels the sign-in (dismisses with "cancel").
+    The step that opened it dismisses it with None once the sign-in ends."""
 
-    BINDINGS: ClassVar = [Binding("escape", "close", "Hide")]
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel sign-in"), Binding("c", "copy", "Copy code")]
+    SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
-    def __init__(self, url: str, code: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        code: str,
+        expires_on: dt.datetime | None = None,
+        *,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         super().__init__()
-        self.url, self.code = url, code
+        self.url, self.code, self.expires_on, self.clock = url, code, expires_on, clock
+        self._frame = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Sign in with a device code", classes="dialog-title")
-            yield Static(f"Open {self.url} in a browser and enter the code:")
-            yield Static(self.code, classes="device-code")
-            yield Static("This dialog closes by itself once you have signed in.", classes="muted")
+            yield Static(f"Open {self.url} in a browser and enter the code:", id="device-code-url")
+            yield Static(self.code, classes="device-code", id="device-code")
+            yield Static("", id="device-code-wait")
+            yield Static("c copies the code · escape cancels the sign-in", classes="muted")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Copy code", id="copy", variant="primary")
 
-    def action_close(self) -> None:
-        self.dismiss(None)
+    def on_mount(self) -> None:
+        self.query_one("#copy", Button).focus()  # Enter must not cancel the sign-in by accident
+        self._tick()
+        self.set_interval(0.2, self._tick)
+
+    @property
+    def seconds_left(self) -> int | None:
+        """Whole seconds until the code expires (0 once expired); None when the expiry is unknown."""
+        if self.expires_on is None:
+            return None
+        return max(0, int((self.expires_on - self.clock()).total_seconds()))
+
+    def _tick(self) -> None:
+        left = self.seconds_left
+        wait = self.query_one("#device-code-wait", Static)
+        if left == 0:
+            wait.update("[b]The code has expired.[/b] Close this and sign in again for a new one.")
+            return
+        self._frame = (self._frame + 1) % len(self.SPINNER)
+        remaining = "" if left is None else f" {left // 60}:{left % 60:02d} left"
+        wait.update(f"{self.SPINNER[self._frame]} Waiting for you to sign in…{remaining}")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy":
+            self.action_copy()
+        else:
+            self.action_cancel()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.code)
+        self.notify(f"Copied the code {self.code}.")
+
+    def action_cancel(self) -> None:
+        self.dismiss("cancel")
