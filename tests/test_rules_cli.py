@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -26,7 +27,10 @@ def test_table_lists_every_rule_and_unchecked_fact_within_80_columns() -> None:
     rc, out, err = rules()
     assert rc == 0 and err == ""
     lines = out.splitlines()
-    assert max(len(line) for line in lines) <= 80
+    # every line fits 80 columns, except one that is a single URL: it is never cut, so a terminal can open it
+    assert all(len(line) <= 80 or re.fullmatch(r"\s+(\S+\s+)?https://\S+", line) for line in lines)
+    urls = re.findall(r"https://\S+", out)
+    assert "https://learn.microsoft.com/azure/cost-management-billing/manage/subscription-states" in urls
     heads = [
         line.split()[0]
         for line in lines

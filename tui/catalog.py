@@ -93,13 +93,14 @@ def to_json(book: RuleBook, rules: Sequence[Rule]) -> str:
 
 # -- table (a terminal: everything wrapped to 80 columns) ----------------------------------------------------
 def _field(label: str, text: str) -> list[str]:
+    """A labelled paragraph wrapped to 80 columns; a URL is never cut (a terminal could not open it)."""
     return textwrap.wrap(
         text,
         width=WIDTH,
         initial_indent=f"  {label:<9} ",
         subsequent_indent=" " * 12,
         break_on_hyphens=False,
-        break_long_words=True,
+        break_long_words=False,
     )
 
 
