@@ -8,9 +8,11 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tui import __version__
 from tui.connect import DEMO_ESTATE, UsageError, add_target_options, connect
+from tui.textsafe import clean
 
 EXIT_USAGE = 2
 
@@ -43,6 +45,12 @@ def _emulator_parser() -> argparse.ArgumentParser:
         "--page-size", type=int, default=100, metavar="N", help="items per list page (default %(default)s)"
     )
     p.add_argument("--request-log", metavar="FILE", help="append one JSON line per request (never tokens)")
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that is not loopback (the token endpoint accepts any secret: anyone who reaches "
+        "it can act in the emulated estate)",
+    )
     return p
 
 
@@ -60,30 +68,35 @@ def run_emulator(argv: Sequence[str]) -> int:
             throttle=args.throttle,
             page_size=args.page_size,
             request_log=args.request_log,
+            allow_remote=args.allow_remote,
         )
         emulator = Emulator(estate, config)
     except (EstateError, ValueError) as e:
-        print(f"vmbackup-prep emulator: {e}", file=sys.stderr)
+        print(f"vmbackup-prep emulator: {clean(e)}", file=sys.stderr)
         return EXIT_USAGE
+    return asyncio.run(_serve_until_signalled(emulator))
 
-    async def serve() -> None:
+
+async def _serve_until_signalled(emulator: Any) -> int:
+    """Serve until SIGINT, SIGTERM or SIGHUP. The handlers are in place before the ready line is printed,
+    so a signal at any moment stops the emulator cleanly (no temp dir left behind)."""
+    from tui.emulator import EmulatorStartError
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    try:
         try:
             info = await emulator.start()
-        except OSError as e:
-            print(
-                f"vmbackup-prep emulator: cannot listen on {args.host}:{args.port}: {e.strerror}",
-                file=sys.stderr,
-            )
-            raise SystemExit(EXIT_USAGE) from None
-        print(json.dumps(info), flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        except EmulatorStartError as e:
+            print(f"vmbackup-prep emulator: {clean(e)}", file=sys.stderr)
+            return EXIT_USAGE
+        if not stop.is_set():
+            print(json.dumps(info), flush=True)
+            await stop.wait()
+    finally:
         await emulator.stop()
-
-    asyncio.run(serve())
     return 0
 
 
