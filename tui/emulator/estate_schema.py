@@ -97,11 +97,14 @@ def anything(value: Any, path: str) -> None:
 
 
 def not_null(check: Check) -> Check:
+    """A field that, when present, must have a value (an object's fields may otherwise be null)."""
+
     def inner(value: Any, path: str) -> None:
         if value is None:
             raise SchemaError(path, "must not be null")
         check(value, path)
 
+    inner.not_null = True  # type: ignore[attr-defined]
     return inner
 
 
@@ -116,9 +119,8 @@ def one_of(*allowed: str) -> Check:
 def list_of(item: Check) -> Check:
     def check(value: Any, path: str) -> None:
         _expect(isinstance(value, list), value, path, "a list")
-        for i, v in enumerate(value):
-            if v is not None:
-                item(v, f"{path}[{i}]")
+        for i, v in enumerate(value):  # ARM lists hold no nulls; the routes iterate them as they are
+            item(v, f"{path}[{i}]")
 
     return check
 
@@ -137,7 +139,7 @@ def obj(
                 raise SchemaError(f"{path}.{key}", "is missing")
         for key, v in value.items():
             sub = known.get(key, values)
-            if sub is not None and v is not None:
+            if sub is not None and (v is not None or getattr(sub, "not_null", False)):
                 sub(v, f"{path}.{key}")
 
     return check
@@ -565,6 +567,8 @@ def check_depth_and_numbers(doc: Any, path: str, limit: int) -> None:
             if not math.isfinite(value):
                 _locate(doc, path, limit)
             continue
+        if kind is not dict and kind is not list:
+            continue
         if depth > limit:
             _locate(doc, path, limit)
         for v in value.values() if kind is dict else value:
@@ -636,8 +640,7 @@ def validate_estate(doc: Any) -> None:
         elif not isinstance(value, list):
             raise SchemaError(key, f"expected a list, got {describe(value)}")
     for i, s in enumerate(doc.get("subscriptions") or []):
-        if s is not None:
-            SUBSCRIPTION(s, f"subscriptions[{i}]")
+        SUBSCRIPTION(s, f"subscriptions[{i}]")
     for i, r in enumerate(doc.get("resources") or []):
-        if r is not None:
-            validate_resource(r, f"resources[{i}]")
+        _expect(isinstance(r, dict), r, f"resources[{i}]", "an object (an ARM resource document)")
+        validate_resource(r, f"resources[{i}]")

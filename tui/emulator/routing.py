@@ -11,7 +11,10 @@ from urllib.parse import unquote, urlencode
 
 from aiohttp import web
 
-from .estate_schema import MAX_DEPTH, SchemaError, check_depth_and_numbers
+from .estate_schema import IDENTITY, MAX_DEPTH, SKU, TAGS, SchemaError, check_depth_and_numbers, obj, string
+
+# The envelope of a resource in a PUT or PATCH body, typed as in every RP's spec (location, tags, ...).
+RESOURCE_BODY = obj({"location": string, "tags": TAGS, "properties": obj(), "sku": SKU, "identity": IDENTITY})
 
 if TYPE_CHECKING:
     from .estate import Estate, Subscription
@@ -155,6 +158,13 @@ class Ctx:
             self._body_read = True
             if raw:
                 self._body = parse_body(raw)
+                if self.request.method in ("PUT", "PATCH"):  # a resource: ARM checks its envelope
+                    try:
+                        RESOURCE_BODY(self._body, "")
+                    except SchemaError as e:
+                        raise invalid_content(
+                            f"{e.problem}. Path '{e.path.lstrip('.')}'", target=e.path.lstrip(".")
+                        ) from None
         return self._body
 
     def rg_id(self) -> str:

@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from aiohttp import web
 from yarl import URL
@@ -34,6 +35,8 @@ from .tls import make_tls
 from .tokens import TokenIssuer
 
 _PROVIDER_ROUTE_SUFFIXES = ("/register", "/unregister")
+_URL_HEADERS = ("Location", "Azure-AsyncOperation")
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # RFC 3986 reserved characters, and "%" so encoded ones stay as they are
 SHUTDOWN_TIMEOUT = 1.0  # seconds in-flight requests get to finish when stopping (aiohttp's default is 60)
 log = logging.getLogger("tui.emulator")
 _HOST_NAME = re.compile(
@@ -257,6 +260,9 @@ class Emulator:
         except Exception as e:  # never a plain-text 500 with a traceback: ARM's envelope and one log line
             resp = self._unexpected(request, e).response()
         resp.headers.update(base_headers)
+        for name in _URL_HEADERS:  # URLs built from names in the estate: percent-encoded, as URLs are
+            if name in resp.headers:
+                resp.headers[name] = quote(resp.headers[name], safe=_URL_SAFE)
         return resp
 
     def _unexpected(self, request: web.Request, e: Exception) -> ArmError:
@@ -417,6 +423,8 @@ def _action(method: str, path: str) -> str:
         return f"{kinds}/{'read' if method == 'GET' else 'write'}"
     i = len(low) - 1 - low[::-1].index("providers")
     rest = parts[i + 1 :]
+    if not rest:  # the provider list itself (GET /subscriptions/{id}/providers)
+        return f"Microsoft.Resources/subscriptions/providers/{'read' if method == 'GET' else 'write'}"
     types = [rest[0], *rest[1::2]]
     if method == "POST" and len(rest) % 2 == 0:
         return "/".join([*types, rest[-1], "action"]) if len(rest) > 1 else "/".join([*types, "action"])
