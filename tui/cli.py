@@ -59,7 +59,6 @@ def run_emulator(argv: Sequence[str]) -> int:
     from tui.emulator import Emulator, EmulatorConfig, EstateError, load_estate
 
     try:
-        estate = load_estate(args.estate)
         config = EmulatorConfig(
             host=args.host,
             port=args.port,
@@ -70,7 +69,8 @@ def run_emulator(argv: Sequence[str]) -> int:
             request_log=args.request_log,
             allow_remote=args.allow_remote,
         )
-        emulator = Emulator(estate, config)
+        config.validate()  # before the estate is read: a bad option is said at once
+        emulator = Emulator(load_estate(args.estate), config)
     except (EstateError, ValueError) as e:
         print(f"vmbackup-prep emulator: {clean(e)}", file=sys.stderr)
         return EXIT_USAGE
@@ -84,8 +84,15 @@ async def _serve_until_signalled(emulator: Any) -> int:
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        # A plain handler runs at once, even while the start blocks (opening a FIFO request log, making
+        # keys): so a signal during the start is seen when it returns, before any ready line.
+        stop.set()
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop if it waits
+
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(sig, stop.set)
+        signal.signal(sig, on_signal)
     try:
         try:
             info = await emulator.start()
