@@ -11,6 +11,7 @@ from textual.widgets import Button, LoadingIndicator, Select, Static
 
 from screens.base import StepPane
 from tui.azure import AUTH_METHODS, explain
+from tui.textsafe import markup
 from tui.widgets.dialogs import DeviceCodeDialog
 
 AUTH_HELP = {
@@ -81,7 +82,7 @@ class SignInStep(StepPane):
         except Exception as e:
             p = explain(e, auth=app.connection.auth)
             self.query_one("#signin-identity", Static).update(
-                f"[b]Not signed in.[/b] {p.title}: {p.detail}\nWhat to do: {p.remedy}\n"
+                f"[b]Not signed in.[/b] {markup(p.title)}: {markup(p.detail)}\nWhat to do: {markup(p.remedy)}\n"
                 "Pick another sign-in method below and press Sign in."
             )
             app.session.identity = {}
@@ -94,7 +95,8 @@ class SignInStep(StepPane):
         app.session.identity = identity
         who = identity.get("upn") or identity.get("appid") or identity.get("oid")
         self.query_one("#signin-identity", Static).update(
-            f"[b]Signed in[/b] as {who}\nTenant: {identity.get('tid')}\nObject id: {identity.get('oid')}\n"
+            f"[b]Signed in[/b] as {markup(who)}\nTenant: {markup(identity.get('tid'))}\n"
+            f"Object id: {markup(identity.get('oid'))}\n"
             f"Method: {app.connection.auth}"
         )
         self.query_one("#signin-button", Button).label = "Sign in again"

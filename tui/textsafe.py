@@ -84,15 +84,17 @@ def _ansi_c(ch: str) -> str:
         return _NAMED[ch]
     if ch in "\\'":
         return "\\" + ch
-    if code < 0x20 or 0x7F <= code < 0xA0:
-        return f"\\x{code:02x}"
+    if code < 0x20 or code == 0x7F:
+        return f"\\x{code:02x}"  # bash: \xHH is a byte, so only for ASCII; the rest as \uHHHH (UTF-8)
     if has_unsafe(ch):
         return f"\\u{code:04x}"
     return ch
 
 
 def shell_arg(text: object) -> str:
-    """One shell word whose value is exactly ``text``; the script stays free of raw control characters."""
+    """One shell word whose value is exactly ``text``; the script stays free of raw control characters.
+
+    (A NUL cannot be in any argument: bash ends the word there, as every C program would.)"""
     s = "" if text is None else str(text)
     if not has_unsafe(s):
         return shlex.quote(s)

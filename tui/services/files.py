@@ -68,11 +68,6 @@ def write_output(path: str | Path, text: str, *, mode: int = 0o666, create_dirs:
     return target
 
 
-def atomic_write_text(path: str | Path, text: str, *, mode: int = 0o666) -> Path:
-    """Kept for callers that always want a file: same as ``write_output`` with missing directories created."""
-    return write_output(path, text, mode=mode, create_dirs=True)
-
-
 # -- where it goes --------------------------------------------------------------------------------------------
 def _through_descriptor(path: Path) -> str | None:
     """The ``/proc/.../fd/N`` (or ``/dev/fd/N``) path ``path`` resolves through (/dev/stdout, /dev/fd/1), else None."""
