@@ -30,6 +30,8 @@ CLI = [sys.executable, "-m", "tui.cli"]
 
 
 class Emulator:
+    """`vmbackup-prep emulator` as a process, started with ``args``; stopped with SIGTERM."""
+
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen(
             [*CLI, "emulator", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -39,31 +41,33 @@ class Emulator:
             raise SystemExit(f"the emulator did not start ({' '.join(args)})")
         self.info: dict[str, Any] = json.loads(line)
 
-    def check(self, out: Path, timeout: float) -> tuple[int | str, float]:
-        """Exit status (or "timeout") and seconds of one `check` run against this emulator."""
-        env = {
+    def target(self) -> list[str]:
+        """The options that point a command at this emulator (its managed identity signs in)."""
+        info = self.info
+        return [
+            "--arm-endpoint",
+            info["arm_endpoint"],
+            "--ca-bundle",
+            info["ca_bundle"],
+            "--auth",
+            "managed-identity",
+        ]
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
             **os.environ,
             "IDENTITY_ENDPOINT": self.info["identity_endpoint"],
             "IDENTITY_HEADER": self.info["identity_header"],
             "NO_PROXY": "127.0.0.1,localhost",
+            **extra,
         }
-        cmd = [
-            *CLI,
-            "check",
-            "--arm-endpoint",
-            self.info["arm_endpoint"],
-            "--ca-bundle",
-            self.info["ca_bundle"],
-            "--auth",
-            "managed-identity",
-            "--format",
-            "json",
-            "--output",
-            str(out),
-        ]
+
+    def check(self, out: Path, timeout: float) -> tuple[int | str, float]:
+        """Exit status (or "timeout") and seconds of one `check` run against this emulator."""
+        cmd = [*CLI, "check", *self.target(), "--format", "json", "--output", str(out)]
         t0 = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+            proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return "timeout", time.perf_counter() - t0
         return proc.returncode, time.perf_counter() - t0

@@ -20,49 +20,23 @@ from typing import Any
 
 import pytest
 
+from bench.faults import Emulator
 from tui.emulator.demo import READY_VMS
 
 CLI = [sys.executable, "-m", "tui.cli"]
 
 
-class EmulatorProcess:
+class EmulatorProcess(Emulator):
+    """The emulator process of bench/faults.py, with a request log the tests read."""
+
     def __init__(self, tmp: Path, *args: str) -> None:
         self.log = tmp / "requests.jsonl"
-        self.proc = subprocess.Popen(
-            [*CLI, "emulator", "--request-log", str(self.log), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.info = json.loads(self.proc.stdout.readline())
+        super().__init__("--request-log", str(self.log), *args)
 
     def requests(self) -> list[dict[str, Any]]:
         if not self.log.exists():
             return []
         return [json.loads(x) for x in self.log.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-    def target(self) -> list[str]:
-        return [
-            "--arm-endpoint",
-            self.info["arm_endpoint"],
-            "--ca-bundle",
-            self.info["ca_bundle"],
-            "--auth",
-            "managed-identity",
-        ]
-
-    def env(self, tmp: Path) -> dict[str, str]:
-        return {
-            **os.environ,
-            "IDENTITY_ENDPOINT": self.info["identity_endpoint"],
-            "IDENTITY_HEADER": self.info["identity_header"],
-            "NO_PROXY": "127.0.0.1,localhost",
-            "TMPDIR": str(tmp),
-        }
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(30)
 
 
 @pytest.fixture
@@ -99,7 +73,7 @@ def test_interrupted_check_says_what_was_done_in_one_line(tmp_path, slow_emulato
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=slow_emulator.env(tmp_path),
+        env=slow_emulator.env(TMPDIR=str(tmp_path)),
     )
     wait_until(
         lambda: any("/virtualMachines" in r["path"] for r in slow_emulator.requests()), proc, "the VM lists"
@@ -153,7 +127,7 @@ def test_interrupted_protect_says_what_was_sent_per_vm(tmp_path, slow_emulator):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=slow_emulator.env(tmp_path),
+        env=slow_emulator.env(TMPDIR=str(tmp_path)),
     )
 
     def polled() -> bool:
@@ -197,7 +171,7 @@ def test_ctrl_c_at_the_confirmation_changes_nothing(tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=emu.env(tmp_path),
+            env=emu.env(TMPDIR=str(tmp_path)),
         )
         wait_until(
             lambda: any(
