@@ -12,8 +12,9 @@ import copy
 import json
 import logging
 import ssl
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -23,10 +24,12 @@ from hypothesis import strategies as st
 
 from tests.strategies import SUB, broken_estates, deep, json_values, small_estate
 from tui.emulator import Emulator, EmulatorConfig, EstateError, load_estate, parse_estate
+from tui.emulator.routes.resources import KNOWN_PROVIDERS
 from tui.emulator.routing import json_response
 
 VM0 = f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-0"
 VAULT = f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv-1"
+T = TypeVar("T")
 FUZZ = settings(derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -164,21 +167,7 @@ async def _probe_every_route(emu: Emulator) -> list[tuple[int, str, str]]:
                 call(s, "GET", f"{root}/resourcegroups"),
                 call(s, "GET", f"{root}/providers"),
             ]
-            for ns, kinds in (
-                ("Microsoft.Compute", ["virtualMachines", "disks", "virtualMachineScaleSets"]),
-                (
-                    "Microsoft.Network",
-                    [
-                        "networkInterfaces",
-                        "networkSecurityGroups",
-                        "virtualNetworks",
-                        "routeTables",
-                        "publicIPAddresses",
-                        "loadBalancers",
-                    ],
-                ),
-                ("Microsoft.RecoveryServices", ["vaults"]),
-            ):
+            for ns, kinds in KNOWN_PROVIDERS.values():  # every namespace and resource type the emulator knows
                 calls.append(call(s, "GET", f"{root}/providers/{ns}"))
                 calls += [call(s, "GET", f"{root}/providers/{ns}/{k}") for k in kinds]
             calls.append(
@@ -252,6 +241,16 @@ async def _probe_every_route(emu: Emulator) -> list[tuple[int, str, str]]:
     return bad
 
 
+async def _serving(estate: Any, use: Callable[[Emulator], Awaitable[T]]) -> T:
+    """Run ``use`` against a fresh emulator on this event loop (hypothesis tests run one loop per example)."""
+    emu = Emulator(estate, EmulatorConfig(lro_seconds=0))
+    await emu.start()
+    try:
+        return await use(emu)
+    finally:
+        await emu.stop()
+
+
 @fuzz(80)
 @given(st.one_of(broken_estates(plausible=True), broken_estates()))
 def test_every_estate_the_loader_accepts_is_served_without_a_500(doc):
@@ -260,23 +259,14 @@ def test_every_estate_the_loader_accepts_is_served_without_a_500(doc):
     except EstateError:
         return
 
-    async def serve() -> list[tuple[int, str, str]]:
-        emu = Emulator(estate, EmulatorConfig(lro_seconds=0))
-        await emu.start()
-        try:
-            return await _probe_every_route(emu)
-        finally:
-            await emu.stop()
-
-    assert asyncio.run(serve()) == []
+    assert asyncio.run(_serving(estate, _probe_every_route)) == []
 
 
 def test_the_route_probe_reaches_the_routes(caplog):
     """Guard: on the valid estate the probe sees VMs, NICs and the vault (so the fuzz above means something)."""
     seen: list[str] = []
 
-    async def serve() -> list[tuple[int, str, str]]:
-        emu = Emulator(parse_estate(small_estate()), EmulatorConfig(lro_seconds=0))
+    async def spied(emu: Emulator) -> list[tuple[int, str, str]]:
         original = emu._arm
 
         async def spy(request: Any, headers: Any) -> Any:
@@ -285,13 +275,9 @@ def test_the_route_probe_reaches_the_routes(caplog):
             return resp
 
         emu._arm = spy  # type: ignore[method-assign]
-        await emu.start()
-        try:
-            return await _probe_every_route(emu)
-        finally:
-            await emu.stop()
+        return await _probe_every_route(emu)
 
-    assert asyncio.run(serve()) == []
+    assert asyncio.run(_serving(parse_estate(small_estate()), spied)) == []
     ok = [s for s in seen if s.split()[1].startswith("2")]
     assert any(s.startswith("POST 202") and s.endswith("/effectiveNetworkSecurityGroups") for s in ok)
     assert any(s.startswith("POST 202") and s.endswith("/runCommand") for s in ok)
@@ -381,15 +367,9 @@ def test_generated_bodies_never_get_a_500(write, data):
     target[key] = data.draw(json_values)
     raw = json.dumps(body, allow_nan=True).encode()
 
-    async def send() -> tuple[int, Any]:
-        emu = Emulator(parse_estate(small_estate()), EmulatorConfig(lro_seconds=0))
-        await emu.start()
-        try:
-            return await _send(emu, method, path, raw)
-        finally:
-            await emu.stop()
-
-    status, doc = asyncio.run(send())
+    status, doc = asyncio.run(
+        _serving(parse_estate(small_estate()), lambda emu: _send(emu, method, path, raw))
+    )
     assert status < 500, (method, path, raw[:200], doc)
     assert status < 400 or set(doc["error"]) >= {"code", "message"}
 
