@@ -179,3 +179,24 @@ def test_sigint_with_a_request_in_flight_stops_promptly(tmp_path, estate):
         proc.kill()
         pytest.fail("SIGINT did not stop the emulator while a request was in flight")
     assert code == 0 and _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["emulator"], ["check"], ["protect", "--vault", "rsv-1", "--yes"], []],
+    ids=["emulator", "check", "protect", "wizard"],
+)
+def test_a_bad_estate_is_one_line_exit_2_for_every_command(tmp_path, command):
+    """Issue 12 item 6: before, a list where a VM's properties belong was a traceback with exit 1 ("blockers")."""
+    doc = small_estate()
+    next(r for r in doc["resources"] if r["name"] == "vm-0")["properties"] = ["not", "an", "object"]
+    path = tmp_path / "estate.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    cli = [sys.executable, "-m", "tui.cli", *command[:1], "--estate", str(path), *command[1:]]
+    proc = subprocess.run(
+        cli, capture_output=True, text=True, timeout=120, env=_env(tmp_path), stdin=subprocess.DEVNULL
+    )
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert f"{path}: resources[5].properties: expected an object, got a list" in proc.stderr
+    assert _leftovers(tmp_path) == []
