@@ -48,7 +48,7 @@ from tui.services.protection_report import (
     result_detail,
     summary_line,
 )
-from tui.textsafe import clean
+from tui.textsafe import clean, shell_arg
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 PROG = "vmbackup-prep protect"
@@ -251,9 +251,15 @@ def _interrupted_report(stop: Interrupted, state: _State) -> str:
         rid = sent.request_ids.get(key)
         extra = f" (request id {rid})" if rid else ""
         lines.append(f"  {clean(p.vm.name):<{width}}  {_STATE_WORDS[word]}{extra}")
+    vault = state.vault
+    where = (
+        f"--resource-group {shell_arg(vault.resource_group)} --vault-name {shell_arg(vault.name)}"
+        if vault
+        else ""
+    )
     lines.append(
-        "Check in Azure before running again (az backup item list --vault-name ... or the vault's Backup jobs); "
-        "running protect again is safe: protected VMs are reported, not re-done."
+        f"Check in Azure before running again (az backup job list {where}); running protect again is safe: "
+        "protected VMs are reported, not re-done."
     )
     return "\n".join(lines) + "\n"
 
@@ -264,6 +270,7 @@ class _State:
 
     service: ProtectionService | None = None
     todo: list[VmPlan] = field(default_factory=list)
+    vault: VaultFacts | None = None
 
 
 # -- the run -----------------------------------------------------------------------------------------------
@@ -312,7 +319,11 @@ async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
                         raise Refused("not confirmed: nothing was changed in Azure")
                     connection.read_only = False
                     async with connection.factory(credential, pacer=pacer) as writer:
-                        state.service, state.todo = ProtectionService(writer), plan.to_enable
+                        state.service, state.todo, state.vault = (
+                            ProtectionService(writer),
+                            plan.to_enable,
+                            vault,
+                        )
                         results = await state.service.enable(plan, progress=progress)
                 else:  # nothing to write: the already protected and refused VMs are reported as such
                     results = await ProtectionService(factory).enable(plan)
