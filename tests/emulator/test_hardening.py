@@ -55,7 +55,7 @@ ISSUE_CASES = [
      "subscriptions[0].x-emulator.providers.Microsoft.Compute: expected a string, got a list"),
     ("id ending in /providers",
      lambda d: d["resources"].append({"id": f"/subscriptions/{SUB}/resourceGroups/rg-app/providers", "name": "providers", "type": "x"}),
-     "resources[13].id: '/subscriptions/" + SUB + "/resourceGroups/rg-app/providers' is not an ARM resource id"),
+     "resources[13].id: must be an ARM id"),
     ("deep nesting", lambda d: _vm(d).update(tags=deep(5000)), "resources[5].tags"),
     ("VM properties a string", lambda d: _vm(d).update(properties="running"),
      "resources[5].properties: expected an object, got a string"),

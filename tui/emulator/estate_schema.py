@@ -151,8 +151,8 @@ def arm_id(value: Any, path: str) -> None:
     if not _ID.match(value):
         raise SchemaError(
             path,
-            f"{value!r} is not an ARM resource id (/subscriptions/{{id}}[/resourceGroups/{{group}}]"
-            "/providers/{namespace}/{type}/{name}, no empty segments)",
+            "must be an ARM id: /subscriptions/{id}[/resourceGroups/{group}]/providers/{namespace}/{type}/"
+            f"{{name}}[/{{type}}/{{name}}...], with no empty segment (found {value!r})",
         )
 
 
