@@ -14,6 +14,7 @@ from tui.model import VmFacts
 from tui.services.agents import refresh_agents
 from tui.services.assessment import VmAssessment
 from tui.services.concerns import AGENT_RULES, agent_state, concern_verdict, findings_for
+from tui.textsafe import clean
 from tui.widgets.badges import BAD, GOOD, ODD, WARN, verdict_badge
 from tui.widgets.findings import findings_text
 
@@ -22,20 +23,21 @@ def power_cell(vm: VmFacts) -> Text:
     state = vm.power_state
     if state is None:
         return Text("? unknown", style=ODD)
+    state = clean(state)
     return Text(f"● {state}", style=GOOD) if state == "running" else Text(f"○ {state}", style=WARN)
 
 
 def agent_cell(vm: VmFacts) -> Text:
     words, look = agent_state(vm)
     mark, style = {"good": ("✓", GOOD), "bad": ("✗", BAD), "odd": ("?", ODD), "dim": ("-", "dim")}[look]
-    return Text(f"{mark} {words}", style=style)
+    return Text(f"{mark} {clean(words)}", style=style)
 
 
 def extension_cell(vm: VmFacts) -> Text:
     ext = vm.agent.backup_extension
     if ext is None:
         return Text("- none yet", style="dim")
-    state = ext.state or "no status"
+    state = clean(ext.state or "no status")
     if state == "succeeded":
         return Text(f"✓ {state}", style=GOOD)
     if state == "failed":
@@ -117,10 +119,10 @@ class AgentStep(StepPane):
             vm = a.vm
             found = findings_for(a, AGENT_RULES)
             table.add_row(
-                vm.name,
+                Text(clean(vm.name)),
                 power_cell(vm),
                 agent_cell(vm),
-                vm.agent.version or "-",
+                Text(clean(vm.agent.version or "-")),
                 extension_cell(vm),
                 verdict_badge(concern_verdict(found, known=vm.power_state is not None)),
                 key=vm.id,

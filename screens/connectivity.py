@@ -17,6 +17,7 @@ from tui.model import VmFacts
 from tui.services.assessment import VmAssessment
 from tui.services.concerns import NETWORK_RULES, concern_verdict, findings_for, probe_summary
 from tui.services.probe import PROBE_EXPLANATION, probe_eligible, run_probes
+from tui.textsafe import clean
 from tui.widgets.badges import BAD, GOOD, WARN, ok_badge, verdict_badge
 from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.findings import findings_text
@@ -54,7 +55,8 @@ def probe_cells(vm: VmFacts) -> tuple[Text, Text, Text, Text]:
         if g.extensions_enabled is None and (vm.os_type or "").lower() == "windows"
         else ok_badge(g.extensions_enabled, "✓ on", "✗ off")
     )
-    return ws, ok_badge(g.dhcp, "✓ on", "✗ off"), ext, Text(g.proxy or "none", style="" if g.proxy else "dim")
+    proxy = Text(clean(g.proxy or "none"), style="" if g.proxy else "dim")  # the guest's own words
+    return ws, ok_badge(g.dhcp, "✓ on", "✗ off"), ext, proxy
 
 
 class ConnectivityStep(StepPane):
@@ -117,7 +119,7 @@ class ConnectivityStep(StepPane):
             vm, net = a.vm, a.vm.network
             wireserver, dhcp, ext, proxy = probe_cells(vm)
             table.add_row(
-                vm.name,
+                Text(clean(vm.name)),
                 ok_badge(net.outbound_internet_443 if net else None, "443 ✓", "443 ✗", "?"),
                 ok_badge(net.outbound_storage_443 if net else None, "443 ✓", "443 ✗", "?"),
                 tunnel_cell(vm),
@@ -202,10 +204,10 @@ class ConnectivityStep(StepPane):
             )
             return
         lines = [PROBE_EXPLANATION, "", f"It will run on {len(eligible)} VM(s):"]
-        lines += [f"  • {vm.name} ({vm.os_type}, {vm.resource_group})" for vm in eligible]
+        lines += [clean(f"  • {vm.name} ({vm.os_type}, {vm.resource_group})") for vm in eligible]
         if skipped:
             lines += ["", f"Skipped ({len(skipped)}):"]
-            lines += [f"  • {vm.name}: {why}" for vm, why in skipped]
+            lines += [clean(f"  • {vm.name}: {why}") for vm, why in skipped]
 
         def consented(ok: bool | None) -> None:
             if ok:

@@ -27,6 +27,7 @@ from tui.services.findings import (
     counts,
     seed_rows,
 )
+from tui.textsafe import clean, markup
 from tui.widgets.badges import BAD, GOOD, NOTE, WARN
 
 SEVERITY_STYLE = {"blocker": BAD, "warning": WARN, "info": NOTE}
@@ -110,10 +111,12 @@ class LimitationsStep(StepPane):
             label.stylize(SEVERITY_STYLE[severity])
             group = tree.root.add(label, expand=True, allow_expand=bool(grouped[severity]))
             for subject, findings in grouped[severity]:
-                node = group.add(subject.label, expand=True)
+                node = group.add(
+                    Text(clean(subject.label)), expand=True
+                )  # a Tree parses str labels as markup
                 for f in findings:
                     data = ("finding", subject.label, f)
-                    leaf = node.add_leaf(f.title, data=data)
+                    leaf = node.add_leaf(Text(clean(f.title)), data=data)
                     first = first or leaf
                     if previous is not None and previous[0] == "finding" and previous[1:] == data[1:]:
                         keep = leaf
@@ -123,15 +126,15 @@ class LimitationsStep(StepPane):
                 Text(f"? Could not be assessed ({len(unknown)})", style="bold"), expand=True
             )
             for a in unknown:
-                leaf = group.add_leaf(a.vm.name, data=("unknown", a.vm.name, a.unknown_reasons))
+                leaf = group.add_leaf(Text(clean(a.vm.name)), data=("unknown", a.vm.name, a.unknown_reasons))
                 first = first or leaf
         ready = clear_vms(assessment)
         group = tree.root.add(Text(f"✓ Ready VMs ({len(ready)})", style=GOOD), expand=True)
         for name in ready:
-            group.add_leaf(name, data=("ready", name, None))
+            group.add_leaf(Text(clean(name)), data=("ready", name, None))
         vms = len(assessment.vms)
         vault = assessment.chosen_vault
-        against = f" against vault {vault.name}" if vault is not None else ""
+        against = f" against vault {markup(vault.name)}" if vault is not None else ""
         self.query_one("#lim-heading", Static).update(
             f"{_plural(vms, 'VM')}{against}: {_plural(n['blocker'], 'blocker')}, "
             f"{_plural(n['warning'], 'warning')}, {_plural(n['info'], 'note')}; {len(ready)} ready."
@@ -157,21 +160,21 @@ class LimitationsStep(StepPane):
         url = ""
         if kind == "finding":
             f: Finding = payload
-            heading = Text(f"{SEVERITY_MARK[f.severity]} {f.severity.upper()}: {f.title}")
+            heading = Text(f"{SEVERITY_MARK[f.severity]} {f.severity.upper()}: {clean(f.title)}")
             heading.stylize(SEVERITY_STYLE[f.severity])
             title.update(heading)
             text = Text()
-            text.append(f"{name} · rule {f.rule}\n\n", style="dim")
-            text.append(f"{f.detail}\n\n")
+            text.append(f"{clean(name)} · rule {clean(f.rule)}\n\n", style="dim")
+            text.append(f"{clean(f.detail)}\n\n")
             text.append("What to do: ", style="bold")
-            text.append(f.remedy)
+            text.append(clean(f.remedy))
             body.update(text)
             url = f.source
         elif kind == "unknown":
-            title.update(Text(f"? {name} could not be assessed", style="bold"))
-            body.update("\n".join(f"- {r}" for r in payload) or "Some facts could not be read.")
+            title.update(Text(f"? {clean(name)} could not be assessed", style="bold"))
+            body.update(Text("\n".join(f"- {clean(r)}" for r in payload) or "Some facts could not be read."))
         elif kind == "ready":
-            title.update(Text(f"✓ {name} is ready", style=GOOD))
+            title.update(Text(f"✓ {clean(name)} is ready", style=GOOD))
             body.update("No blocker and no warning: nothing to do before enabling backup.")
         else:
             title.update("No findings.")

@@ -33,6 +33,7 @@ from tui.services.protection_report import (
     session_result,
     summary_line,
 )
+from tui.textsafe import clean, markup
 from tui.widgets.badges import BAD, GOOD, NOTE, WARN, verdict_badge
 from tui.widgets.dialogs import ConfirmDialog
 
@@ -49,7 +50,7 @@ def service_cell(p: VmPlan) -> Text:
     v = p.service_verdict
     if not v:
         return Text("- not asked", style="dim")
-    return Text(f"✓ {v}", style=GOOD) if v.lower() == "succeeded" else Text(f"✗ {v}", style=BAD)
+    return Text(f"✓ {clean(v)}", style=GOOD) if v.lower() == "succeeded" else Text(f"✗ {clean(v)}", style=BAD)
 
 
 def result_cell(r: VmResult | None) -> Text:
@@ -132,7 +133,7 @@ class ProtectStep(StepPane):
         if vault is None or assessment is None or factory is None:
             return
         status = self.query_one("#prot-status", Static)
-        status.update(f"Reading the policies of {vault.name} and asking the service to pre-validate…")
+        status.update(f"Reading the policies of {markup(vault.name)} and asking the service to pre-validate…")
         self.set_busy(True)
         try:
             if not self.policies:
@@ -142,7 +143,9 @@ class ProtectStep(StepPane):
             chosen = chosen or preselect_policy(self.policies, assessment.vms)
             if chosen is None:
                 self.plan = None
-                status.update(f"{vault.name} has no Azure VM backup policy: create one in the portal first.")
+                status.update(
+                    f"{markup(vault.name)} has no Azure VM backup policy: create one in the portal first."
+                )
                 return
             self.policy = chosen
             self.render_policies()
@@ -162,7 +165,7 @@ class ProtectStep(StepPane):
         options.clear_options()
         for p in self.policies:
             mark = "●" if self.policy is not None and p.name == self.policy.name else "○"
-            options.add_option(Option(f"{mark} {p.describe()}", id=p.name))
+            options.add_option(Option(f"{mark} {markup(p.describe())}", id=p.name))
         if self.policy is not None:
             options.highlighted = next(i for i, p in enumerate(self.policies) if p.name == self.policy.name)
 
@@ -173,10 +176,8 @@ class ProtectStep(StepPane):
         if vault is None:
             heading.update("Choose a vault and VMs first.")
         else:
-            heading.update(
-                f"Vault {vault.name} ({vault.location}, {vault.redundancy or 'redundancy unknown'}) · "
-                f"{n} VM{'s' if n != 1 else ''} selected"
-            )
+            where = markup(f"{vault.name} ({vault.location}, {vault.redundancy or 'redundancy unknown'})")
+            heading.update(f"Vault {where} · {n} VM{'s' if n != 1 else ''} selected")
         table = self.query_one("#prot-table", DataTable)
         keep = table.cursor_row
         table.clear()
@@ -184,13 +185,13 @@ class ProtectStep(StepPane):
         for p in plans:
             r = self.results.get(p.vm.id.lower())
             table.add_row(
-                p.vm.name,
+                Text(clean(p.vm.name)),
                 PLAN_CELL[p.action],
                 verdict_badge(p.our_verdict) if p.our_verdict else "-",
                 service_cell(p),
                 result_cell(r),
-                (r.protection_state if r else None) or "-",
-                (r.job_id if r else None) or "-",
+                Text(clean((r.protection_state if r else None) or "-")),
+                Text(clean((r.job_id if r else None) or "-")),
                 key=p.vm.id,
             )
         if plans:
@@ -206,7 +207,7 @@ class ProtectStep(StepPane):
             refused = sum(1 for p in plans if p.action == "refused")
             already = sum(1 for p in plans if p.action == "already-protected")
             self.query_one("#prot-status", Static).update(
-                f"Policy {self.plan.policy.name}: {todo} to enable, {already} already protected, "
+                f"Policy {markup(self.plan.policy.name)}: {todo} to enable, {already} already protected, "
                 f"{refused} refused (highlight a VM for why)."
             )
         self.update_button()
@@ -242,7 +243,7 @@ class ProtectStep(StepPane):
             return
         p = plans[min(table.cursor_row, len(plans) - 1)]
         text = Text()
-        text.append(f"{p.vm.name}: ", style="bold")
+        text.append(f"{clean(p.vm.name)}: ", style="bold")
         text.append(
             {
                 "enable": "planned: enable protection",
@@ -251,12 +252,12 @@ class ProtectStep(StepPane):
             }[p.action]
         )
         if p.reason:
-            text.append(f"\n{p.reason}")
+            text.append(f"\n{clean(p.reason)}")
         if p.action == "refused" and p.remedy:
             text.append("\nWhat to do: ", style="bold")
-            text.append(p.remedy)
+            text.append(clean(p.remedy))
         for w in p.warnings:
-            text.append(f"\n! {w}", style=WARN)
+            text.append(f"\n! {clean(w)}", style=WARN)
         r = self.results.get(p.vm.id.lower())
         if r is not None:
             text.append("\nResult: ", style="bold")
@@ -348,14 +349,14 @@ class ProtectStep(StepPane):
         if sub is None:
             return ""
         status = self.query_one("#prot-status", Static)
-        status.update(f"Reading {sub.name} again to show the new protection state…")
+        status.update(f"Reading {markup(sub.name)} again to show the new protection state…")
         inventory = await self.wizard.workspace.scan(sub.id)
         self.wizard.inventory_loaded(inventory)
         vault = self.wizard.session.vault
         if vault is None:
             return ""
         lock = (
-            f"{vault.name} now protects {vault.protected_vms} VM{'s' if vault.protected_vms != 1 else ''}"
+            f"{markup(vault.name)} now protects {vault.protected_vms} VM{'s' if vault.protected_vms != 1 else ''}"
             + ("; its storage redundancy is locked." if vault.redundancy_locked else ".")
         )
         status.update(f"Done. {lock}")

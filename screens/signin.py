@@ -11,6 +11,7 @@ from textual.widgets import Button, LoadingIndicator, Select, Static
 
 from screens.base import StepPane
 from tui.azure import AUTH_METHODS, INTERACTIVE_METHODS, CloudMetadataError, explain
+from tui.textsafe import markup
 from tui.widgets.dialogs import DeviceCodeDialog
 
 AUTH_HELP = {
@@ -81,7 +82,7 @@ class SignInStep(StepPane):
             raise  # the app's error router shows it in a dialog, with Retry
         except Exception as e:
             p = explain(e, auth=app.connection.auth)
-            self._not_signed_in(f"{p.title}: {p.detail}\nWhat to do: {p.remedy}")
+            self._not_signed_in(f"{markup(p.title)}: {markup(p.detail)}\nWhat to do: {markup(p.remedy)}")
             return
         finally:
             self.query_one("#signin-loading").display = False
@@ -90,9 +91,9 @@ class SignInStep(StepPane):
             self._dialog = None
         app.session.identity = identity
         lines = [
-            f"[b]Signed in[/b] as {identity.get('principal') or identity.get('oid')}",
-            f"Tenant: {identity.get('tid')}",
-            f"Object id: {identity.get('oid')}",
+            f"[b]Signed in[/b] as {markup(identity.get('principal') or identity.get('oid'))}",
+            f"Tenant: {markup(identity.get('tid'))}",
+            f"Object id: {markup(identity.get('oid'))}",
             f"Method: {app.connection.auth}",
         ]
         memory = app.connection.memory

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 from screens.base import StepPane
 from tui.model import SubscriptionFacts
 from tui.services.subscriptions import subscription_overview, unusable_reason
+from tui.textsafe import clean, markup
 from tui.widgets.badges import BAD, GOOD, WARN
 from tui.widgets.dialogs import ConfirmDialog
 
@@ -74,12 +75,12 @@ class SubscriptionStep(StepPane):
             )
             prov = s.provider_state or "-"
             table.add_row(
-                Text(("● " if chosen else "  ") + s.name, style=style),
-                Text(s.state, style=GOOD if s.state == "Enabled" else BAD),
+                Text(("● " if chosen else "  ") + clean(s.name), style=style),
+                Text(clean(s.state), style=GOOD if s.state == "Enabled" else BAD),
                 Text(s.access, style=GOOD if s.access == "ok" else BAD),
-                Text(prov, style=GOOD if prov == "Registered" else WARN),
+                Text(clean(prov), style=GOOD if prov == "Registered" else WARN),
                 str(sum(s.regions.values())) if s.access == "ok" else "-",
-                Text(s.id, style="dim"),
+                Text(clean(s.id), style="dim"),
                 key=s.id,
             )
 
@@ -100,12 +101,14 @@ class SubscriptionStep(StepPane):
     def choose(self, sub: SubscriptionFacts) -> None:
         reason = unusable_reason(sub)
         if reason:
-            self.wizard.notify(f"{sub.name} cannot be used: {reason}.", severity="warning", timeout=8)
+            self.wizard.notify(
+                f"{markup(sub.name)} cannot be used: {markup(reason)}.", severity="warning", timeout=8
+            )
             return
         if sub.provider_state != "Registered":
             body = (
-                f"Register the Microsoft.RecoveryServices resource provider in subscription {sub.name} "
-                f"({sub.id})?\n\nThis is a subscription-level change (POST .../providers/Microsoft.RecoveryServices/"
+                f"Register the Microsoft.RecoveryServices resource provider in subscription {clean(sub.name)} "
+                f"({clean(sub.id)})?\n\nThis is a subscription-level change (POST .../providers/Microsoft.RecoveryServices/"
                 "register). It lets the subscription hold Recovery Services vaults; it costs nothing and creates "
                 "no resource. It usually takes a minute.\n\nEquivalent: az provider register --namespace "
                 "Microsoft.RecoveryServices"
@@ -124,7 +127,9 @@ class SubscriptionStep(StepPane):
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
     async def register(self, sub: SubscriptionFacts) -> None:
         status = self.query_one("#sub-status", Static)
-        status.update(f"Registering Microsoft.RecoveryServices in {sub.name}… (waiting for Registered)")
+        status.update(
+            f"Registering Microsoft.RecoveryServices in {markup(sub.name)}… (waiting for Registered)"
+        )
         try:
             state = await self.wizard.workspace.vaults().register_provider(sub.id)
         except Exception as e:
@@ -145,7 +150,7 @@ class SubscriptionStep(StepPane):
         )
         sub.provider_state = state
         self.render_table()
-        self.wizard.notify(f"Microsoft.RecoveryServices is {state} in {sub.name}.")
+        self.wizard.notify(f"Microsoft.RecoveryServices is {markup(state)} in {markup(sub.name)}.")
         self.load_inventory(sub)
 
     @work(exclusive=True, group="inventory", exit_on_error=False)
@@ -156,7 +161,7 @@ class SubscriptionStep(StepPane):
         bar.update(total=None, progress=0)
 
         def progress(stage: str, done: int, total: int) -> None:
-            status.update(f"Reading {sub.name}: {stage} ({done}/{total})")
+            status.update(f"Reading {markup(sub.name)}: {markup(stage)} ({done}/{total})")
             bar.update(total=max(total, 1), progress=done)
 
         try:
@@ -167,7 +172,7 @@ class SubscriptionStep(StepPane):
         self.wizard.inventory_loaded(inventory)
         self.render_table()
         status.update(
-            f"{sub.name}: {len(inventory.vms)} VMs in {len(inventory.subscriptions[0].regions)} regions, "
+            f"{markup(sub.name)}: {len(inventory.vms)} VMs in {len(inventory.subscriptions[0].regions)} regions, "
             f"{len(inventory.vaults)} vaults."
         )
         if self.wizard.current == self.STEP_ID:

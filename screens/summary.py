@@ -16,6 +16,7 @@ from screens.base import StepPane
 from tui.services.assessment import Assessment, assess
 from tui.services.findings import summary_scope
 from tui.session import Action
+from tui.textsafe import clean, markup
 from tui.widgets.badges import BAD, GOOD, WARN
 from tui.widgets.charts import verdict_bars
 
@@ -40,11 +41,11 @@ def action_line(a: Action) -> Text:
     mark, style = RESULT_MARK.get(a.result, ("?", ""))
     line = Text()
     line.append(f"{mark} {a.result:<9} ", style=style)
-    line.append(f"{a.what} ", style="bold")
-    line.append(f"{_short(a.target)}  ")
-    line.append(a.when, style="dim")
+    line.append(f"{clean(a.what)} ", style="bold")
+    line.append(f"{clean(_short(a.target))}  ")
+    line.append(clean(a.when), style="dim")
     if a.detail:
-        line.append(f"\n    {a.detail}", style="dim")
+        line.append(f"\n    {clean(a.detail)}", style="dim")
     return line
 
 
@@ -101,7 +102,7 @@ class SummaryStep(StepPane):
             return
         s = assessment.summary()
         self.query_one("#sum-scope", Static).update(
-            f"Assessed: {self.scope}. {s['vms']} VMs: {s['ready']} ready, {s['warning']} with warnings, "
+            f"Assessed: {markup(self.scope)}. {s['vms']} VMs: {s['ready']} ready, {s['warning']} with warnings, "
             f"{s['blocked']} blocked, {s['unknown']} unknown."
         )
         self.query_one("#sum-chart", Static).update(verdict_bars(s, width=24))
@@ -135,7 +136,7 @@ class SummaryStep(StepPane):
         text = Text()
         for i, (k, v) in enumerate(rows):
             text.append(("\n" if i else "") + f"{k:<13}", style="bold")
-            text.append(v)
+            text.append(clean(v))
         return text
 
     # -- export --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from tui.services.vaults import (
     validate_resource_group_name,
     validate_vault_name,
 )
+from tui.textsafe import clean, markup
 from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.redundancy import RedundancyPicker, short_redundancy
 from tui.widgets.vault_text import (
@@ -189,7 +190,7 @@ class VaultStep(StepPane):
             mark = "●" if chosen is not None and chosen.id.lower() == v.id.lower() else " "
             lock = "locked" if v.redundancy_locked else "unlocked" if v.redundancy_locked is False else "?"
             vault_list.add_option(
-                Option(f"{mark} {v.name} · {short_redundancy(v.redundancy)} · {lock}", id=v.id)
+                Option(f"{mark} {markup(v.name)} · {short_redundancy(v.redundancy)} · {lock}", id=v.id)
             )
         vault_list.add_option(Option("+ Create a new vault", id=NEW_VAULT))
         ids = [v.id for v in vaults] + [NEW_VAULT]
@@ -410,7 +411,9 @@ class VaultStep(StepPane):
         self.wizard.session.choose_vault(vault)
         self.render_regions()
         self.wizard.refresh_nav()
-        self.wizard.notify(f"Vault {vault.name} chosen ({vault_line(vault)}). Next (ctrl+n) picks the VMs.")
+        self.wizard.notify(
+            f"Vault {markup(vault.name)} chosen ({vault_line(vault)}). Next (ctrl+n) picks the VMs."
+        )
 
     @on(Button.Pressed, "#vault-create-button")
     def _create_pressed(self) -> None:
@@ -529,7 +532,9 @@ class VaultStep(StepPane):
         self.wizard.refresh_nav()
         if result.ok:
             self.query_one("#vault-list", OptionList).focus()
-            self.wizard.notify(f"Vault {vault.name} is ready and chosen. Next (ctrl+n) picks the VMs.")
+            self.wizard.notify(
+                f"Vault {markup(vault.name)} is ready and chosen. Next (ctrl+n) picks the VMs."
+            )
 
     def remember(self, vault: VaultFacts) -> None:
         """Put the vault as just read into the inventory (replacing the older facts)."""
@@ -547,13 +552,13 @@ class VaultStep(StepPane):
     def say(self, text: str, cls: str = "") -> None:
         """The outcome of the last action (result, refusal, cancel), right below the lists."""
         box = self.query_one("#vault-result", Static)
-        box.update(text)
+        box.update(clean(text, multiline=True))  # quotes Azure's names and messages: escaped, never markup
         box.set_classes(cls)
         box.display = bool(text)
 
     def set_busy(self, text: str | None) -> None:
         self._busy = text is not None
-        self.query_one("#vault-progress-text", Static).update(text or "")
+        self.query_one("#vault-progress-text", Static).update(clean(text or ""))
         self.query_one("#vault-progress-text").display = self._busy
         bar = self.query_one("#vault-progress", ProgressBar)
         bar.display = self._busy

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from screens.base import StepPane
 from tui.services.assessment import VmAssessment
 from tui.services.selection import matches, unselectable
+from tui.textsafe import clean, markup
 from tui.widgets.badges import BAD, verdict_badge
 
 CHECKED, UNCHECKED, DISABLED = "[x]", "[ ]", " - "
@@ -143,13 +144,13 @@ class VmsStep(StepPane):
             check = DISABLED if row.why_not else (CHECKED if vm.id.lower() in chosen else UNCHECKED)
             table.add_row(
                 Text(check, style="bold" if check == CHECKED else dim),
-                Text(vm.name, style=dim),
-                Text(f"✗ {row.why_not[0]}", style=f"dim {BAD}")
+                Text(clean(vm.name), style=dim),
+                Text(f"✗ {clean(row.why_not[0])}", style=f"dim {BAD}")
                 if row.why_not
                 else verdict_badge(row.assessment.verdict),
-                Text(vm.resource_group, style=dim),
-                Text(vm.os_type or "?", style=dim),
-                Text(vm.power_state or "unknown", style=dim),
+                Text(clean(vm.resource_group), style=dim),
+                Text(clean(vm.os_type or "?"), style=dim),
+                Text(clean(vm.power_state or "unknown"), style=dim),
                 key=vm.id,
             )
         if cursor is not None and cursor.id in {r.id for r in self.shown()}:
@@ -174,7 +175,7 @@ class VmsStep(StepPane):
         selectable = sum(r.why_not is None for r in self.rows)
         n = len(self.wizard.session.selected_vm_ids)
         shown = len(self.shown())
-        line = f"[b]{n} selected[/b] of {selectable} selectable (vault {vault.name}, {vault.location})"
+        line = f"[b]{n} selected[/b] of {selectable} selectable (vault {markup(vault.name)}, {markup(vault.location)})"
         if shown != len(self.rows):
             line += f" · {shown} of {len(self.rows)} shown by the filter"
         count.update(line)
@@ -185,11 +186,11 @@ class VmsStep(StepPane):
             return Text("No VM matches the filter." if self.rows else "No VMs in this subscription.")
         vm = row.assessment.vm
         if row.why_not:
-            return Text.assemble(("Not selectable: ", "bold"), row.why_not[1])
-        text = Text.assemble((f"{vm.name}: ", "bold"), verdict_badge(row.assessment.verdict))
+            return Text.assemble(("Not selectable: ", "bold"), clean(row.why_not[1]))
+        text = Text.assemble((f"{clean(vm.name)}: ", "bold"), verdict_badge(row.assessment.verdict))
         titles = [f.title for f in row.assessment.findings]
         if titles:
-            text.append(" · " + "; ".join(titles))
+            text.append(" · " + clean("; ".join(titles)))
         return text
 
     # -- events ----------------------------------------------------------------------------------------
@@ -234,7 +235,9 @@ class VmsStep(StepPane):
             if row is None:
                 return
             if row.why_not:
-                self.wizard.notify(row.why_not[1], title="Not selectable", severity="warning", timeout=8)
+                self.wizard.notify(
+                    markup(row.why_not[1]), title="Not selectable", severity="warning", timeout=8
+                )
                 return
             chosen ^= {row.id.lower()}
         # keep the list's order (selectable VMs by region and name), so exports read naturally

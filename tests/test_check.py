@@ -319,6 +319,7 @@ async def test_exit_status_follows_blockers_and_strict(demo):
 async def test_output_is_written_atomically(demo, tmp_path):
     root = tmp_path / "out"
     target = root / "reports" / "readiness.json"
+    target.parent.mkdir(parents=True)  # --output never creates directories (a typo would go unnoticed)
     prod = ["--subscription", "Contoso Production", "--vm", "vm-neu-app01"]
     rc, out, err = await check(*_target(demo), *prod, "--format", "json", "--output", str(target))
     assert rc == 0 and out == ""

@@ -31,6 +31,7 @@ from tui.model import Inventory
 from tui.rules import RuleBook, load_rules
 from tui.services.assessment import Assessment, assess
 from tui.session import Session
+from tui.textsafe import clean
 from tui.widgets.dialogs import ErrorDialog
 from tui.widgets.sidebar import StepSidebar
 from tui.workspace import Workspace
@@ -132,7 +133,7 @@ class VmBackupPrepApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"vmbackup-prep · {self.connection.label}"
+        self.title = f"vmbackup-prep · {clean(self.connection.label)}"  # an estate path is data
         self.go(self.current)
 
     async def on_unmount(self) -> None:

@@ -8,7 +8,6 @@ messages go to stderr.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -16,16 +15,18 @@ from typing import TextIO
 
 from azure.core.exceptions import AzureError, ClientAuthenticationError
 
-from tui import __version__
+from tui import __version__, interrupts
 from tui.azure import ArmPacer, explain
 from tui.connect import UsageError, add_target_options, connect
+from tui.interrupts import Interrupted
 from tui.model import Inventory, VaultFacts, same_id
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import Assessment, assess
-from tui.services.files import atomic_write_text
+from tui.services.files import write_output
 from tui.services.inventory import InventoryService, ScanError
 from tui.services.probe import run_probes
 from tui.services.report import to_json, to_markdown, to_table
+from tui.textsafe import clean
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -49,22 +50,36 @@ def parser() -> argparse.ArgumentParser:
         help="also run the read-only in-guest probe through Run Command (needs Virtual Machine Contributor)",
     )
     p.add_argument("--format", choices=("json", "markdown", "table"), default="table")
-    p.add_argument("--output", metavar="FILE", help="write the report here (atomically) instead of stdout")
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the report here instead of stdout (a file is replaced atomically; a device or pipe is "
+        "written as it is)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     return p
 
 
 class StderrProgress:
-    """One self-rewriting line on stderr, only when stderr is a terminal."""
+    """One self-rewriting line on stderr, only when stderr is a terminal; remembers where the run got to."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.tty = stream.isatty()
+        self.last: tuple[str, int, int] | None = None  # (stage, done, total), for an interrupted run
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.tty:
-            self.stream.write(f"\r\x1b[2K{stage} {done}/{total}")
+        self.last = (stage, done, total)
+        if self.tty:  # stage names carry names from Azure: no control character reaches the terminal
+            self.stream.write(f"\r\x1b[2K{clean(stage)} {done}/{total}")
             self.stream.flush()
+
+    def where(self) -> str:
+        """Where the run was, in words: ``"at 'Contoso: VM agents' (12/40)"``, or ``"before the first read"``."""
+        if self.last is None:
+            return "before the first read"
+        stage, done, total = self.last
+        return f"at '{clean(stage)}' ({done}/{total})"
 
     def done(self) -> None:
         if self.tty:
@@ -100,11 +115,10 @@ def exit_status(assessment: Assessment, strict: bool) -> int:
     return EXIT_OK
 
 
-async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
+async def _run(args: argparse.Namespace, progress: StderrProgress, err: TextIO) -> tuple[str, int]:
     if args.read_only and args.probe_guest:
         raise UsageError("--probe-guest runs commands in VMs, which --read-only forbids")
     connection = connect(args)
-    progress = StderrProgress(err)
     try:
         connection.read_only = (
             not args.probe_guest
@@ -133,26 +147,47 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
     return text, exit_status(assessment, args.strict)
 
 
+def problem_line(e: BaseException, auth: str | None = None) -> str:
+    """An Azure or system failure as one sentence with its remedy (``auth``: the sign-in method in use)."""
+    problem = explain(e, auth=auth)
+    return f"{problem.title}: {problem.detail} {problem.remedy}".rstrip()
+
+
+def _interrupted(stop: Interrupted, progress: StderrProgress, probe: bool) -> str:
+    """What an interrupted check did, in one line: where it was; no report; nothing changed in Azure."""
+    changed = (
+        "nothing in Azure was changed (Run Command may still finish the read-only probe in VMs it reached)"
+        if probe and progress.last and progress.last[0] == "in-guest probe"
+        else "nothing in Azure was changed (check only reads)"
+    )
+    return f"interrupted by {stop.how} {progress.where()}; no report was written; {changed}"
+
+
 def run_check(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     args = parser().parse_args(argv)
+    progress = StderrProgress(err)
+
+    def fail(message: object) -> int:
+        print(f"vmbackup-prep check: {clean(message)}", file=err)  # one line, whatever the message holds
+        return EXIT_ERROR
+
     try:
-        text, status = asyncio.run(_run(args, err))
+        text, status = interrupts.run(_run(args, progress, err))
+    except Interrupted as stop:
+        print(f"vmbackup-prep check: {_interrupted(stop, progress, args.probe_guest)}", file=err)
+        return stop.exit_status
     except (UsageError, ScanError, RulesError, ValueError) as e:
-        print(f"vmbackup-prep check: {e}", file=err)
-        return EXIT_ERROR
+        return fail(e)
     except (AzureError, ClientAuthenticationError, OSError) as e:
-        problem = explain(e, auth=args.auth)
-        print(f"vmbackup-prep check: {problem.title}: {problem.detail} {problem.remedy}".rstrip(), file=err)
-        return EXIT_ERROR
+        return fail(problem_line(e, auth=args.auth))
     if args.output:
         try:
-            path = atomic_write_text(args.output, text)
+            path = write_output(args.output, text)
         except OSError as e:
-            print(f"vmbackup-prep check: cannot write {args.output}: {e.strerror}", file=err)
-            return EXIT_ERROR
-        print(f"report written to {path}", file=err)
+            return fail(e)
+        print(f"report written to {clean(path)}", file=err)
     else:
         out.write(text)
     return status

@@ -12,8 +12,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tui import __version__
+from tui.textsafe import clean
 
 EXIT_USAGE = 2
 DEMO_ESTATE = Path(__file__).resolve().parent.parent / "assets" / "demo-estate.json"  # as tui.connect has it
@@ -57,6 +59,12 @@ def _emulator_parser() -> argparse.ArgumentParser:
         help="approve every device code sign-in by itself after SECONDS (demos and scripted runs); "
         "otherwise approve with POST /_emulator/device-codes/{user_code}/approve",
     )
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that is not loopback (the token endpoint accepts any secret: anyone who reaches "
+        "it can act in the emulated estate)",
+    )
     return p
 
 
@@ -65,7 +73,6 @@ def run_emulator(argv: Sequence[str]) -> int:
     from tui.emulator import Emulator, EmulatorConfig, EstateError, load_estate
 
     try:
-        estate = load_estate(args.estate)
         config = EmulatorConfig(
             host=args.host,
             port=args.port,
@@ -75,30 +82,43 @@ def run_emulator(argv: Sequence[str]) -> int:
             page_size=args.page_size,
             request_log=args.request_log,
             approve_device_codes_after=args.approve_device_codes_after,
+            allow_remote=args.allow_remote,
         )
-        emulator = Emulator(estate, config)
+        config.validate()  # before the estate is read: a bad option is said at once
+        emulator = Emulator(load_estate(args.estate), config)
     except (EstateError, ValueError) as e:
-        print(f"vmbackup-prep emulator: {e}", file=sys.stderr)
+        print(f"vmbackup-prep emulator: {clean(e)}", file=sys.stderr)
         return EXIT_USAGE
+    return asyncio.run(_serve_until_signalled(emulator))
 
-    async def serve() -> None:
+
+async def _serve_until_signalled(emulator: Any) -> int:
+    """Serve until SIGINT, SIGTERM or SIGHUP. The handlers are in place before the ready line is printed,
+    so a signal at any moment stops the emulator cleanly (no temp dir left behind)."""
+    from tui.emulator import EmulatorStartError
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        # A plain handler runs at once, even while the start blocks (opening a FIFO request log, making
+        # keys): so a signal during the start is seen when it returns, before any ready line.
+        stop.set()
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop if it waits
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    try:
         try:
             info = await emulator.start()
-        except OSError as e:
-            print(
-                f"vmbackup-prep emulator: cannot listen on {args.host}:{args.port}: {e.strerror}",
-                file=sys.stderr,
-            )
-            raise SystemExit(EXIT_USAGE) from None
-        print(json.dumps(info), flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        except EmulatorStartError as e:
+            print(f"vmbackup-prep emulator: {clean(e)}", file=sys.stderr)
+            return EXIT_USAGE
+        if not stop.is_set():
+            print(json.dumps(info), flush=True)
+            await stop.wait()
+    finally:
         await emulator.stop()
-
-    asyncio.run(serve())
     return 0
 
 

@@ -14,13 +14,16 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 
+from tui import interrupts
 from tui.azure import ArmPacer, ClientFactory, explain
-from tui.check import StderrProgress, resolve_vault
+from tui.check import StderrProgress, problem_line, resolve_vault
 from tui.connect import UsageError, add_target_options, connect
+from tui.interrupts import Interrupted
 from tui.model import RECOVERY_SERVICES, VaultFacts
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import VmAssessment, assess
@@ -29,6 +32,7 @@ from tui.services.protection import (
     PolicyInfo,
     ProtectionPlan,
     ProtectionService,
+    VmPlan,
     VmResult,
     list_policies,
     plan_protection,
@@ -44,6 +48,7 @@ from tui.services.protection_report import (
     result_detail,
     summary_line,
 )
+from tui.textsafe import clean, shell_arg
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 PROG = "vmbackup-prep protect"
@@ -140,12 +145,15 @@ def _plan_text(plan: ProtectionPlan, left_out: list[LeftOut], preselected: bool)
     if preselected:
         lines.insert(2, "(policy preselected: it fits every selected VM; choose another with --policy)")
     if plan.vms:
-        width = max(len(p.vm.name) for p in plan.vms)
+        rows = plan_rows(plan)
+        width = max(len(row[0]) for row in rows)
         lines += ["", f"{'VM':<{width}}  {'our verdict':<12} {'pre-validation':<28} plan"]
-        for name, ours, service, action, _why in plan_rows(plan):
+        for name, ours, service, action, _why in rows:
             lines.append(f"{name:<{width}}  {ours:<12} {service:<28} {action}")
         lines += [
-            f"What to do for {p.vm.name}: {p.remedy}" for p in plan.vms if p.action == "refused" and p.remedy
+            f"What to do for {clean(p.vm.name)}: {clean(p.remedy)}"
+            for p in plan.vms
+            if p.action == "refused" and p.remedy
         ]
     warnings = policy_warnings(plan.policy)
     lines += [f"! {w}" for w in warnings]
@@ -160,16 +168,18 @@ def _results_table(results: list[VmResult]) -> str:
     head = ("VM", "RESULT", "STATE", "JOB ID", "MESSAGE")
     rows = [
         (
-            r.vm.name,
+            clean(r.vm.name),
             f"{RESULT_MARK.get(r.result, '?')} {r.result}",
-            r.protection_state or "-",
-            r.job_id or "-",
-            " ".join(
-                x
-                for x in (r.message, f"What to do: {r.remedy}" if r.remedy and not is_success(r) else "")
-                if x
-            )
-            or "-",
+            clean(r.protection_state or "-"),
+            clean(r.job_id or "-"),
+            clean(
+                " ".join(
+                    x
+                    for x in (r.message, f"What to do: {r.remedy}" if r.remedy and not is_success(r) else "")
+                    if x
+                )
+                or "-"
+            ),
         )
         for r in results
     ]
@@ -210,11 +220,61 @@ def _confirm(n: int, stdin: TextIO, err: TextIO) -> bool:
         raise Refused("no terminal to confirm on: add --yes to confirm non-interactively")
     err.write(f"Protect {n} VM{'s' if n != 1 else ''}? [y/N] ")
     err.flush()
-    return stdin.readline().strip().lower() in ("y", "yes")
+    with interrupts.blocking():  # the loop waits on this read: ctrl+c must reach the read itself
+        return stdin.readline().strip().lower() in ("y", "yes")
+
+
+_STATE_WORDS = {
+    "not sent": "not sent: nothing was asked for this VM",
+    "sent": "sent, no answer yet: Azure may or may not have started protecting it",
+    "accepted": "accepted: Azure is configuring protection (in progress)",
+    "protected": "protected",
+    "failed": "failed: Azure refused it or it failed",
+}
+
+
+def _interrupted_report(stop: Interrupted, state: _State) -> str:
+    """What an interrupted protect did: per VM of the plan, sent / accepted / in progress / unknown."""
+    head = f"{PROG}: interrupted by {stop.how}"
+    if state.service is None:
+        return f"{head} before anything was sent: nothing was changed in Azure\n"
+    sent = state.service.sent
+    lines = [f"{head} while enabling protection. What was sent and its state:"]
+    if sent.refresh != "not sent":
+        lines.append(
+            f"  (the vault's container refresh was {'requested' if sent.refresh == 'sent' else 'done'})"
+        )
+    width = max(len(clean(p.vm.name)) for p in state.todo)
+    for p in state.todo:
+        key = p.vm.id.lower()
+        word = sent.vms.get(key, "not sent")
+        rid = sent.request_ids.get(key)
+        extra = f" (request id {rid})" if rid else ""
+        lines.append(f"  {clean(p.vm.name):<{width}}  {_STATE_WORDS[word]}{extra}")
+    vault = state.vault
+    where = (
+        f"--resource-group {shell_arg(vault.resource_group)} --vault-name {shell_arg(vault.name)}"
+        if vault
+        else ""
+    )
+    lines.append(
+        f"Check in Azure before running again (az backup job list {where}); running protect again is safe: "
+        "protected VMs are reported, not re-done."
+    )
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class _State:
+    """How far a run got, for an interrupted one: the writer service (once writes may start) and the plan."""
+
+    service: ProtectionService | None = None
+    todo: list[VmPlan] = field(default_factory=list)
+    vault: VaultFacts | None = None
 
 
 # -- the run -----------------------------------------------------------------------------------------------
-async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO, state: _State) -> int:
     connection = connect(args)
     progress = StderrProgress(err)
     read_only = args.read_only
@@ -259,7 +319,12 @@ async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
                         raise Refused("not confirmed: nothing was changed in Azure")
                     connection.read_only = False
                     async with connection.factory(credential, pacer=pacer) as writer:
-                        results = await ProtectionService(writer).enable(plan, progress=progress)
+                        state.service, state.todo, state.vault = (
+                            ProtectionService(writer),
+                            plan.to_enable,
+                            vault,
+                        )
+                        results = await state.service.enable(plan, progress=progress)
                 else:  # nothing to write: the already protected and refused VMs are reported as such
                     results = await ProtectionService(factory).enable(plan)
         finally:
@@ -280,15 +345,18 @@ def run_protect(
     err = err or sys.stderr
     stdin = stdin or sys.stdin
     args = parser().parse_args(argv)
+    state = _State()
+
+    def fail(message: object) -> int:
+        print(f"{PROG}: {clean(message)}", file=err)  # one line, whatever the message holds
+        return EXIT_ERROR
+
     try:
-        return asyncio.run(_run(args, out, err, stdin))
-    except Refused as e:
-        print(f"{PROG}: {e}", file=err)
-        return EXIT_ERROR
-    except (UsageError, ScanError, RulesError, ValueError) as e:
-        print(f"{PROG}: {e}", file=err)
-        return EXIT_ERROR
+        return interrupts.run(_run(args, out, err, stdin, state))
+    except Interrupted as stop:
+        err.write(_interrupted_report(stop, state))
+        return stop.exit_status
+    except (Refused, UsageError, ScanError, RulesError, ValueError) as e:
+        return fail(e)
     except (AzureError, ClientAuthenticationError, OSError) as e:
-        problem = explain(e)
-        print(f"{PROG}: {problem.title}: {problem.detail} {problem.remedy}".rstrip(), file=err)
-        return EXIT_ERROR
+        return fail(problem_line(e, auth=args.auth))

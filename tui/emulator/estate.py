@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import estate_schema
+
 FORMAT = "vmbackup-prep/estate/v1"
 PROVIDER_STATES = {"Registered", "NotRegistered", "Registering", "Unregistering"}
 SUBSCRIPTION_STATES = {"Enabled", "Warned", "PastDue", "Disabled", "Deleted"}
@@ -237,6 +239,8 @@ def load_estate(path: str | Path) -> Estate:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise EstateError(f"{p}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise EstateError(f"{p}: nested more than {estate_schema.MAX_DEPTH} levels deep") from None
     return parse_estate(doc, source=str(p), copy_docs=False)  # the parsed JSON is ours alone
 
 
@@ -253,6 +257,7 @@ def parse_estate(doc: Any, source: str = "estate", *, copy_docs: bool = True) ->
     _need(isinstance(doc, dict), source, "top level", "must be a JSON object")
     fmt = doc.get("format")
     _need(fmt == FORMAT, source, "format", f'must be "{FORMAT}" (found {json.dumps(fmt)})')
+    estate_schema.validate(doc, source)  # types, ids, depth and numbers: what the routes rely on
     tenant = doc.get("tenant")
     _need(
         isinstance(tenant, dict),

@@ -11,6 +11,11 @@ from urllib.parse import unquote, urlencode
 
 from aiohttp import web
 
+from .estate_schema import IDENTITY, MAX_DEPTH, SKU, TAGS, SchemaError, check_depth_and_numbers, obj, string
+
+# The envelope of a resource in a PUT or PATCH body, typed as in every RP's spec (location, tags, ...).
+RESOURCE_BODY = obj({"location": string, "tags": TAGS, "properties": obj(), "sku": SKU, "identity": IDENTITY})
+
 if TYPE_CHECKING:
     from .estate import Estate, Subscription
     from .server import Emulator
@@ -45,6 +50,53 @@ class ArmError(Exception):
         if self.details:
             error["details"] = self.details
         return json_response({"error": error}, status=self.status, headers=self.headers)
+
+
+def invalid_content(reason: str, target: str | None = None) -> ArmError:
+    """ARM's answer to a body it cannot deserialize (front door and RPs alike): 400 InvalidRequestContent,
+    "The request content was invalid and could not be deserialized: '<reason>'." (wording from the Azure
+    Container Instances troubleshooting doc's quoted ARM error; code and target as Azure/ARO-HCP
+    internal/api/arm/error.go NewUnmarshalCloudError sets them)."""
+    return ArmError(
+        400,
+        "InvalidRequestContent",
+        f"The request content was invalid and could not be deserialized: '{reason}'.",
+        target=target,
+    )
+
+
+def parse_body(raw: bytes) -> Any:
+    """A JSON object, at most 64 levels deep (the default MaxDepth of Json.NET 13 and System.Text.Json, the
+    readers ARM runs on), with finite numbers."""
+
+    def bad_constant(name: str) -> Any:
+        raise invalid_content(f"Unexpected character encountered while parsing value: {name[0]}")
+
+    try:
+        body = json.loads(raw, parse_constant=bad_constant)
+    except ArmError:
+        raise
+    except RecursionError:
+        raise invalid_content(f"The reader's MaxDepth of {MAX_DEPTH} has been exceeded") from None
+    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+        raise invalid_content(str(e).split(":", 1)[0]) from None
+    if not isinstance(body, dict):
+        raise invalid_content(
+            f"Cannot deserialize a JSON {_json_kind(body)} into an object; the body must be a JSON object"
+        )
+    try:
+        check_depth_and_numbers(body, "", MAX_DEPTH)
+    except SchemaError as e:
+        if e.problem.startswith("nested"):
+            raise invalid_content(
+                f"The reader's MaxDepth of {MAX_DEPTH} has been exceeded. Path '{e.path}'"
+            ) from None
+        raise invalid_content(f"A number is too large to be represented. Path '{e.path}'") from None
+    return body
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
 def not_found(kind: str, name: str, rg: str | None = None) -> ArmError:
@@ -100,18 +152,19 @@ class Ctx:
         return self.emulator.base_url(self.request)
 
     async def json(self) -> Any:
+        """The request body: absent (None) or a JSON object, else ARM's 400 ``InvalidRequestContent``."""
         if not self._body_read:
             raw = await self.request.read()
             self._body_read = True
             if raw:
-                try:
-                    self._body = json.loads(raw)
-                except ValueError:
-                    raise ArmError(
-                        400,
-                        "InvalidRequestContent",
-                        "The request content was invalid and could not be deserialized.",
-                    ) from None
+                self._body = parse_body(raw)
+                if self.request.method in ("PUT", "PATCH"):  # a resource: ARM checks its envelope
+                    try:
+                        RESOURCE_BODY(self._body, "")
+                    except SchemaError as e:
+                        raise invalid_content(
+                            f"{e.problem}. Path '{e.path.lstrip('.')}'", target=e.path.lstrip(".")
+                        ) from None
         return self._body
 
     def rg_id(self) -> str:

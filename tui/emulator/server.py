@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
+import logging
 import os
 import re
 import secrets
@@ -18,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from aiohttp import web
 from yarl import URL
@@ -28,11 +31,22 @@ from .estate import Estate, load_estate, parse_estate
 from .policy import ArmThrottle, FaultInjector, parse_faults
 from .routes import ROUTE_MODULES
 from .routes.vaults import ensure_default_policies
-from .routing import ArmError, Ctx, Router, json_response
+from .routing import ArmError, Ctx, Router, invalid_content, json_response
 from .tls import make_tls
 from .tokens import TokenIssuer
 
 _PROVIDER_ROUTE_SUFFIXES = ("/register", "/unregister")
+_URL_HEADERS = ("Location", "Azure-AsyncOperation")
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # RFC 3986 reserved characters, and "%" so encoded ones stay as they are
+SHUTDOWN_TIMEOUT = 1.0  # seconds in-flight requests get to finish when stopping (aiohttp's default is 60)
+log = logging.getLogger("tui.emulator")
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+class EmulatorStartError(ValueError):
+    """The emulator could not start; the message says what failed (listening, the request log, ...)."""
 
 
 @dataclass
@@ -50,8 +64,12 @@ class EmulatorConfig:
     approve_device_codes_after: float | None = None  # approve every device code by itself after N s
     device_code_expires_in: int = DEFAULT_EXPIRES_IN  # Entra: 15 minutes
     device_code_interval: int = DEFAULT_INTERVAL  # Entra: poll every 5 s
+    allow_remote: bool = False  # bind a non-loopback address (the token endpoint accepts any secret)
 
     def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"--port {self.port}: must be from 0 to 65535 (0 picks a free port)")
+        check_host(self.host, self.allow_remote)
         if self.page_size < 1:
             raise ValueError("--page-size must be at least 1")
         if self.latency_ms < 0:
@@ -63,6 +81,29 @@ class EmulatorConfig:
             raise ValueError("--approve-device-codes-after must not be negative")
         if self.device_code_expires_in < 1 or self.device_code_interval < 1:
             raise ValueError("device codes need a lifetime and a polling interval of at least 1 s")
+
+
+def check_host(host: str, allow_remote: bool) -> None:
+    """A host to bind: an IP address or a DNS name, on loopback unless ``allow_remote``."""
+    if host in ("localhost", "localhost."):
+        return
+    try:
+        ip: Any = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+        if not host:
+            raise ValueError(
+                "--host '' would listen on every interface: name the address (e.g. 127.0.0.1, or 0.0.0.0 "
+                "with --allow-remote)"
+            ) from None
+        if not _HOST_NAME.match(host):
+            raise ValueError(f"--host {host!r} is not an IP address or a host name") from None
+    if (ip is None or not ip.is_loopback) and not allow_remote:
+        raise ValueError(
+            f"--host {host} is not a loopback address: the emulator's token endpoint accepts any client id "
+            "and secret, so anyone who reaches it can act in the emulated estate; add --allow-remote to "
+            "listen there anyway"
+        )
 
 
 def build_router() -> Router:
@@ -104,14 +145,33 @@ class Emulator:
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> dict[str, Any]:
+        """Listen and return the ready info; on any failure nothing is left behind (no temp dir, no log)."""
+        try:
+            return await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> dict[str, Any]:
+        if self.config.request_log:
+            try:
+                self._log = open(self.config.request_log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115, ASYNC230 (once, at start)
+            except OSError as e:
+                raise EmulatorStartError(
+                    f"cannot open the request log {self.config.request_log}: {e.strerror or e}"
+                ) from None
         self._tmp = Path(tempfile.mkdtemp(prefix="vmbackup-prep-emulator-"))
         tls = make_tls(self._tmp, [self.config.host])
-        if self.config.request_log:
-            self._log = open(self.config.request_log, "a", encoding="utf-8", buffering=1)  # noqa: SIM115, ASYNC230 (once, at start)
         arm = web.Application(middlewares=[self.log_middleware], client_max_size=16 * 1024**2)
         arm.router.add_route("*", "/{tail:.*}", self._dispatch)
-        arm_port = await self._serve(arm, self.config.host, self.config.port, tls.server_context())
-        msi_port = await self._serve(identity.msi_app(self), "127.0.0.1", 0, None)
+        try:
+            arm_port = await self._serve(arm, self.config.host, self.config.port, tls.server_context)
+            msi_port = await self._serve(identity.msi_app(self), "127.0.0.1", 0, None)
+        except (OSError, UnicodeError) as e:
+            reason = getattr(e, "strerror", None) or str(e)
+            raise EmulatorStartError(
+                f"cannot listen on {self.config.host}:{self.config.port}: {reason}"
+            ) from None
         shown_host = self.config.host if self.config.host not in ("0.0.0.0", "::") else "127.0.0.1"
         if ":" in shown_host:
             shown_host = f"[{shown_host}]"
@@ -126,15 +186,19 @@ class Emulator:
         return self.info
 
     async def _serve(self, app: web.Application, host: str, port: int, ssl_ctx: Any) -> int:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await runner.setup()
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((host, port))
-        site = web.SockSite(runner, sock, ssl_context=ssl_ctx, backlog=512)
-        await site.start()
         self._runners.append(runner)
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.bind((host, port))
+            site = web.SockSite(runner, sock, ssl_context=ssl_ctx, backlog=512)
+            await site.start()
+        except BaseException:
+            sock.close()
+            raise
         return sock.getsockname()[1]
 
     async def stop(self) -> None:
@@ -207,8 +271,42 @@ class Emulator:
             resp = await self._arm(request, base_headers)
         except ArmError as e:
             resp = e.response()
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # never a plain-text 500 with a traceback: ARM's envelope and one log line
+            resp = self._unexpected(request, e).response()
         resp.headers.update(base_headers)
+        for name in _URL_HEADERS:  # URLs built from names in the estate: percent-encoded, as URLs are
+            if name in resp.headers:
+                resp.headers[name] = quote(resp.headers[name], safe=_URL_SAFE)
         return resp
+
+    def _unexpected(self, request: web.Request, e: Exception) -> ArmError:
+        """A handler failed. With a body, a value of the wrong type (a list where an object belongs, ...) is
+        the client's error, as ARM's deserializer would say; anything else is the emulator's own: ARM's 500
+        wording ("Encountered internal server error. Diagnostic information: ..." as real ARM answers)."""
+        frame = e.__traceback__
+        while frame is not None and frame.tb_next is not None:
+            frame = frame.tb_next
+        where = f"{Path(frame.tb_frame.f_code.co_filename).name}:{frame.tb_lineno}" if frame else "?"
+        what = f"{type(e).__name__}: {e}"
+        if request.body_exists and isinstance(
+            e, AttributeError | TypeError | KeyError | IndexError | ValueError
+        ):
+            log.warning(
+                "emulator: %s %s: request body refused (%s at %s)", request.method, request.path, what, where
+            )
+            return invalid_content(
+                f"A value of the request body has a type the service does not accept ({what})"
+            )
+        log.error("emulator: %s %s failed: %s at %s", request.method, request.path, what, where)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        return ArmError(
+            500,
+            "InternalServerError",
+            f"Encountered internal server error. Diagnostic information: timestamp '{stamp}', tracking id "
+            f"'{uuid.uuid4()}'.",
+        )
 
     def _authenticate(self, request: web.Request) -> dict[str, Any]:
         auth = request.headers.get("Authorization", "")
@@ -341,6 +439,8 @@ def _action(method: str, path: str) -> str:
         return f"{kinds}/{'read' if method == 'GET' else 'write'}"
     i = len(low) - 1 - low[::-1].index("providers")
     rest = parts[i + 1 :]
+    if not rest:  # the provider list itself (GET /subscriptions/{id}/providers)
+        return f"Microsoft.Resources/subscriptions/providers/{'read' if method == 'GET' else 'write'}"
     types = [rest[0], *rest[1::2]]
     if method == "POST" and len(rest) % 2 == 0:
         return "/".join([*types, rest[-1], "action"]) if len(rest) > 1 else "/".join([*types, "action"])
@@ -384,14 +484,21 @@ class EmulatorThread:
 
     def start(self, timeout: float = 30) -> dict[str, Any]:
         self._thread.start()
-        return asyncio.run_coroutine_threadsafe(self.emulator.start(), self._loop).result(timeout)
+        try:
+            return asyncio.run_coroutine_threadsafe(self.emulator.start(), self._loop).result(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self, timeout: float = 10) -> None:
+        """Stop serving and remove the temp dir; safe to call twice, and from a signal's cleanup path."""
         if not self._thread.is_alive():
             return
-        asyncio.run_coroutine_threadsafe(self.emulator.stop(), self._loop).result(timeout)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout)
+        try:
+            asyncio.run_coroutine_threadsafe(self.emulator.stop(), self._loop).result(timeout)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout)
 
     def __enter__(self) -> dict[str, Any]:
         return self.start()
@@ -400,4 +507,4 @@ class EmulatorThread:
         self.stop()
 
 
-__all__ = ["Emulator", "EmulatorConfig", "EmulatorThread", "json_response", "running"]
+__all__ = ["Emulator", "EmulatorConfig", "EmulatorStartError", "EmulatorThread", "json_response", "running"]

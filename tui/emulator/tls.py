@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +16,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
-class TlsFiles:
-    ca_pem: Path
-    cert_pem: Path
-    key_pem: Path
+class Tls:
+    """The CA file clients trust (``ca_bundle``) and the server's TLS context. The server key lives only in
+    memory: the file ``ssl`` loads it from is removed right after, so a killed emulator leaves no key."""
 
-    def server_context(self) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ctx.load_cert_chain(str(self.cert_pem), str(self.key_pem))
-        return ctx
+    ca_pem: Path
+    server_context: ssl.SSLContext
 
 
 def _name(cn: str) -> x509.Name:
@@ -35,8 +33,8 @@ def _name(cn: str) -> x509.Name:
     )
 
 
-def make_tls(directory: Path, hosts: list[str]) -> TlsFiles:
-    """Write ca.pem, server.pem and server-key.pem (EC P-256: fast to make) into ``directory``.
+def make_tls(directory: Path, hosts: list[str]) -> Tls:
+    """Write ca.pem into ``directory`` and build the server context (EC P-256 keys: fast to make).
 
     The CA is a real CA (basicConstraints CA:TRUE, keyCertSign) and the leaf carries SANs, serverAuth and
     the key identifiers, so strict verifiers (Python 3.13's VERIFY_X509_STRICT) accept the chain.
@@ -94,13 +92,18 @@ def make_tls(directory: Path, hosts: list[str]) -> TlsFiles:
         .sign(ca_key, hashes.SHA256())
     )
     directory.mkdir(parents=True, exist_ok=True)
-    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
-    files.ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    files.cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.key_pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+    ca_pem = directory / "ca.pem"
+    ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    chain = directory / "server.pem"
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    files.key_pem.chmod(0o600)
-    return files
+    try:  # ssl loads a chain only from a file: one readable by us alone, removed once loaded
+        fd = os.open(chain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM) + key_pem)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(str(chain))
+    finally:
+        chain.unlink(missing_ok=True)
+    return Tls(ca_pem, ctx)

@@ -26,6 +26,7 @@ from azure.core.exceptions import AzureError
 
 from tui.azure import ClientFactory, explain
 from tui.model import VaultFacts, VmFacts, same_id
+from tui.textsafe import clean
 
 from .assessment import VmAssessment
 
@@ -54,7 +55,7 @@ class PolicyInfo:
         return "Enhanced" if self.enhanced else "Standard"
 
     def describe(self) -> str:
-        return f"{self.name} ({self.kind}): {self.schedule}; {self.retention}"
+        return clean(f"{self.name} ({self.kind}): {self.schedule}; {self.retention}")
 
 
 def _time(value: Any) -> str:
@@ -186,15 +187,16 @@ class ProtectionPlan:
         return [p for p in self.vms if p.action == "enable"]
 
     def describe(self) -> str:
+        vault = self.vault
         lines = [
-            f"Vault: {self.vault.name} ({self.vault.location}, {self.vault.redundancy or 'redundancy unknown'})",
+            clean(f"Vault: {vault.name} ({vault.location}, {vault.redundancy or 'redundancy unknown'})"),
             f"Policy: {self.policy.describe()}",
             "",
         ]
         for p in self.vms:
             mark = {"enable": "+ enable", "already-protected": "= already", "refused": "x refused"}[p.action]
-            lines.append(f"{mark:10s} {p.vm.name}" + (f": {p.reason}" if p.reason else ""))
-            lines += [f"           ! {w}" for w in p.warnings]
+            lines.append(f"{mark:10s} {clean(p.vm.name)}" + (f": {clean(p.reason)}" if p.reason else ""))
+            lines += [f"           ! {clean(w)}" for w in p.warnings]
         if self.to_enable:
             lines += [
                 "",
@@ -301,11 +303,25 @@ class VmResult:
     request_ids: list[str] = field(default_factory=list)
 
 
+@dataclass
+class SendLog:
+    """What ``enable`` has sent so far, kept as it goes so an interrupted run can say it.
+
+    Per lower VM id: ``sent`` (the PUT left, no answer yet: Azure may or may not have it), ``accepted``
+    (Azure answered 202: protection is being configured), then ``protected`` / ``failed``.
+    """
+
+    refresh: str = "not sent"  # the container refresh (a POST): "sent" | "done"
+    vms: dict[str, str] = field(default_factory=dict)
+    request_ids: dict[str, str] = field(default_factory=dict)
+
+
 class ProtectionService:
     def __init__(self, factory: ClientFactory, *, concurrency: int = 4, poll_timeout: float = 1800) -> None:
         self.factory = factory
         self.concurrency = concurrency
         self.poll_timeout = poll_timeout
+        self.sent = SendLog()
 
     async def refresh_containers(self, vault: VaultFacts) -> None:
         """Ask the service to discover the VMs it can protect, and wait for it to finish."""
@@ -371,7 +387,9 @@ class ProtectionService:
             return results
         if progress:
             progress("refreshing the vault's containers", 0, len(todo))
+        self.sent.refresh = "sent"
         await self.refresh_containers(plan.vault)
+        self.sent.refresh = "done"
         items = await self.protectable_items(plan.vault)
         gate = asyncio.Semaphore(self.concurrency)
         done = 0
@@ -418,6 +436,8 @@ class ProtectionService:
             h = response.http_response.headers
             if not headers:
                 headers.update({k: h[k] for k in ("x-ms-request-id", "Azure-AsyncOperation") if k in h})
+                if "x-ms-request-id" in h:
+                    self.sent.request_ids[key] = h["x-ms-request-id"]
 
         body = {
             "properties": {
@@ -426,6 +446,8 @@ class ProtectionService:
                 "policyId": plan.policy.id,
             }
         }
+        key = vm.id.lower()
+        self.sent.vms[key] = "sent"
         try:
             poller = await client.protected_items.begin_create_or_update(
                 vault.name,
@@ -436,8 +458,10 @@ class ProtectionService:
                 body,
                 raw_response_hook=keep_headers,
             )
+            self.sent.vms[key] = "accepted"
             doc = await asyncio.wait_for(poller.result(), timeout=self.poll_timeout)
         except (AzureError, TimeoutError) as e:
+            self.sent.vms[key] = "failed"
             pr = explain(e)
             code = getattr(getattr(e, "error", None), "code", None)
             return VmResult(
@@ -447,6 +471,7 @@ class ProtectionService:
                 remedy=pr.remedy,
                 request_ids=[headers.get("x-ms-request-id", "")] if headers else [],
             )
+        self.sent.vms[key] = "protected"
         props = (doc.as_dict() if doc is not None else {}).get("properties") or {}
         job_id = await self._job_id(client, vault, container, item, headers.get("Azure-AsyncOperation"))
         health = next((d.get("title") for d in props.get("healthDetails") or () if d.get("title")), None)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tui.model import VaultFacts
+from tui.textsafe import clean
 
 from .assessment import Assessment, VmAssessment
 from .protection import PolicyInfo, ProtectionPlan, VmResult
@@ -58,7 +59,7 @@ def default_selection(assessment: Assessment, vault: VaultFacts) -> tuple[list[V
             why = "blocked: " + "; ".join(f"{f.title} ({f.rule})" for f in blockers)
         else:
             why = "unknown: " + ("; ".join(a.unknown_reasons) or "some facts could not be read")
-        left.append(LeftOut(vm.name, why))
+        left.append(LeftOut(clean(vm.name), clean(why)))
     return chosen, left
 
 
@@ -66,7 +67,7 @@ def policy_warnings(policy: PolicyInfo, plan: ProtectionPlan | None = None) -> l
     """Warnings that belong next to the chosen policy, before anything is confirmed."""
     out = [ONE_WAY] if policy.enhanced else []
     if plan is not None:
-        out += [f"{p.vm.name}: {w}" for p in plan.vms for w in p.warnings]
+        out += [f"{clean(p.vm.name)}: {clean(w)}" for p in plan.vms for w in p.warnings]
     return out
 
 
@@ -92,7 +93,7 @@ def result_detail(r: VmResult) -> str:
         parts.append(r.message)
     if r.remedy and (r.result in ("refused", "failed") or r.protection_state == "ProtectionError"):
         parts.append(f"What to do: {r.remedy}")
-    return "; ".join(p for p in parts if p)
+    return clean("; ".join(p for p in parts if p))
 
 
 def summary_line(results: Sequence[VmResult]) -> str:
@@ -102,7 +103,7 @@ def summary_line(results: Sequence[VmResult]) -> str:
         key = r.result
         if r.result == "protected" and r.protection_state == "ProtectionError":
             key = "protected-in-error"
-        groups.setdefault(key, []).append(r.vm.name)
+        groups.setdefault(key, []).append(clean(r.vm.name))
     labels = (
         ("protected", "Protected"),
         ("protected-in-error", "Protected but in error"),
@@ -123,6 +124,12 @@ def plan_rows(plan: ProtectionPlan) -> list[tuple[str, str, str, str, str]]:
     for p in plan.vms:
         why = p.reason + (f" What to do: {p.remedy}" if p.action == "refused" and p.remedy else "")
         rows.append(
-            (p.vm.name, p.our_verdict or "-", p.service_verdict or "not asked", action[p.action], why.strip())
+            (
+                clean(p.vm.name),
+                p.our_verdict or "-",
+                clean(p.service_verdict or "not asked"),
+                action[p.action],
+                clean(why.strip()),
+            )
         )
     return rows

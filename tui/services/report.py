@@ -7,6 +7,7 @@ import textwrap
 from typing import Any
 
 from tui.model import Finding
+from tui.textsafe import clean, code_span, markdown
 
 from .assessment import Assessment, VmAssessment
 
@@ -80,7 +81,8 @@ def _vms(n: int) -> str:
 
 
 def _cell(text: Any) -> str:
-    return str(text if text not in (None, "") else "-").replace("|", "\\|").replace("\n", " ")
+    """A Markdown table cell: text from Azure shown as written (no formatting, no line break, no "|")."""
+    return markdown(text if text not in (None, "") else "-")
 
 
 def to_markdown(
@@ -99,7 +101,7 @@ def to_markdown(
     ]
     if assessment.chosen_vault is not None:
         v = assessment.chosen_vault
-        lines += [f"Assessed against vault **{v.name}** ({v.location}).", ""]
+        lines += [f"Assessed against vault **{markdown(v.name)}** ({markdown(v.location)}).", ""]
     else:
         lines += [
             "Each VM is assessed against the vault that protects it, or else the emptiest vault of its "
@@ -109,7 +111,7 @@ def to_markdown(
     lines += ["## Subscriptions", "", "| Subscription | State | Access | Findings |", "|---|---|---|---|"]
     for sub in doc["subscriptions"]:
         names = ", ".join(f["rule"] for f in sub["findings"]) or "none"
-        lines.append(f"| {_cell(sub['name'])} | {sub['state']} | {sub['access']} | {names} |")
+        lines.append(f"| {_cell(sub['name'])} | {_cell(sub['state'])} | {sub['access']} | {_cell(names)} |")
     lines += [
         "",
         "## Vaults",
@@ -120,7 +122,7 @@ def to_markdown(
     for v in doc["vaults"]:
         locked = {True: "yes", False: "no", None: "unknown"}[v["redundancy_locked"]]
         lines.append(
-            f"| {_cell(v['name'])} | {v['location']} | {_cell(v['redundancy'])} | "
+            f"| {_cell(v['name'])} | {_cell(v['location'])} | {_cell(v['redundancy'])} | "
             f"{'on' if v['cross_region_restore'] else 'off'} | {locked} | {v['protected_vms']} |"
         )
     lines += [
@@ -134,7 +136,7 @@ def to_markdown(
         rules = ", ".join(f["rule"] for f in vm["findings"]) or "-"
         agent = " ".join(str(x) for x in (vm["agent"]["status"], vm["agent"]["version"]) if x) or "-"
         lines.append(
-            f"| {_cell(vm['name'])} | {vm['location']} | {_cell(vm['power_state'])} | {_cell(agent)} | "
+            f"| {_cell(vm['name'])} | {_cell(vm['location'])} | {_cell(vm['power_state'])} | {_cell(agent)} | "
             f"{_cell(vm['protection']['status'])} | {VERDICT_MARK[vm['verdict']]} | {_cell(rules)} |"
         )
     lines += ["", "## What to do", ""]
@@ -143,19 +145,19 @@ def to_markdown(
         for entry in doc[group]:
             if not entry["findings"]:
                 continue
-            lines += [f"### {entry['name']}", ""]
-            for f in entry["findings"]:
+            lines += [f"### {markdown(entry['name'])}", ""]
+            for f in entry["findings"]:  # details and remedies quote names and messages from Azure
                 lines += [
-                    f"- **{by_severity[f['severity']]}: {f['title']}** (`{f['rule']}`)  ",
-                    f"  {f['detail']}  ",
-                    f"  *Remedy:* {f['remedy']}  ",
-                    f"  *Source:* <{f['source']}>",
+                    f"- **{by_severity[f['severity']]}: {markdown(f['title'])}** ({code_span(f['rule'])})  ",
+                    f"  {markdown(f['detail'])}  ",
+                    f"  *Remedy:* {markdown(f['remedy'])}  ",
+                    f"  *Source:* <{clean(f['source']).replace('>', '%3E')}>",
                 ]
             lines.append("")
     unknown = [a for a in assessment.vms if a.verdict == "unknown"]
     if unknown:
         lines += ["## Could not be assessed", ""]
-        lines += [f"- {a.vm.name}: {'; '.join(a.unknown_reasons)}" for a in unknown]
+        lines += [f"- {markdown(a.vm.name)}: {markdown('; '.join(a.unknown_reasons))}" for a in unknown]
         lines.append("")
     lines += [
         "## The 2015 limitations, today",
@@ -165,7 +167,7 @@ def to_markdown(
     ]
     for item in doc["seed_2015_limitations"]:
         lines.append(
-            f"| {_cell(item['limitation'])} | {item['status']} | {_cell(item['today'])} | {item['affected_vms']} |"
+            f"| {_cell(item['limitation'])} | {_cell(item['status'])} | {_cell(item['today'])} | {item['affected_vms']} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -189,7 +191,7 @@ def to_table(assessment: Assessment, *, width: int = 80) -> str:
     remedies are in the Markdown and JSON reports.
     """
     header = ("VM", "REGION", "VERDICT")
-    rows = [(a.vm.name, a.vm.location, VERDICT_MARK[a.verdict]) for a in assessment.vms]
+    rows = [(clean(a.vm.name), clean(a.vm.location), VERDICT_MARK[a.verdict]) for a in assessment.vms]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     indent = sum(widths) + 2 * len(widths)
     room = max(width - indent, 27)  # the longest rule id is 27 characters
@@ -212,11 +214,11 @@ def to_table(assessment: Assessment, *, width: int = 80) -> str:
     ]
     if assessment.chosen_vault is not None:
         v = assessment.chosen_vault
-        out.append(f"assessed against vault {v.name} ({v.location})")
+        out.append(clean(f"assessed against vault {v.name} ({v.location})"))
     for sub in assessment.inventory.subscriptions:
         for f in assessment.subscriptions.get(sub.id.lower(), []):
             out += textwrap.wrap(
-                f"subscription {sub.name}: {f.severity} {f.rule}: {f.detail}",
+                clean(f"subscription {sub.name}: {f.severity} {f.rule}: {f.detail}"),
                 width=width,
                 subsequent_indent="  ",
                 break_on_hyphens=False,

@@ -13,10 +13,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.azure import Problem
+from tui.textsafe import clean
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """States exactly what will happen; returns True only on an explicit confirmation."""
+    """States exactly what will happen; returns True only on an explicit confirmation.
+
+    Title and body are plain text (they quote names from Azure): shown as written, never as markup, with
+    control characters escaped."""
 
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
 
@@ -26,9 +30,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(clean(self.title_text), classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
-                yield Static(self.body)
+                yield Static(clean(self.body, multiline=True), markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "primary")
@@ -54,10 +58,14 @@ class ErrorDialog(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error-dialog"):
-            yield Static(self.problem.title, classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Static(self.problem.detail)
-                yield Static(f"What to do: {self.problem.remedy}", classes="remedy")
+            yield Static(clean(self.problem.title), classes="dialog-title", markup=False)
+            with VerticalScroll(classes="dialog-body"):  # Azure's own words: plain text, escaped
+                yield Static(clean(self.problem.detail, multiline=True), markup=False)
+                yield Static(
+                    clean(f"What to do: {self.problem.remedy}", multiline=True),
+                    classes="remedy",
+                    markup=False,
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close")
                 if self.can_retry:

@@ -7,13 +7,17 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from tui.model import Finding
+from tui.textsafe import clean
 
 from .badges import GOOD, severity_badge
 
 
 def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: Iterable[str] = ()) -> Text:
-    """``title`` in bold, then each finding (badge, title, detail, "What to do: remedy"), then notes."""
-    text = Text(title, style="bold")
+    """``title`` in bold, then each finding (badge, title, detail, "What to do: remedy"), then notes.
+
+    Everything quotes names and messages from Azure: control characters are escaped, newlines kept only
+    between the parts this function lays out."""
+    text = Text(clean(title), style="bold")
     found = list(findings)
     if not found:
         text.append("\n")
@@ -22,11 +26,11 @@ def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: 
     for f in found:
         text.append("\n")
         text.append_text(severity_badge(f.severity))
-        text.append(f"  {f.title}", style="bold")
-        text.append(f"  [{f.rule}]", style="dim")
-        text.append(f"\n  {f.detail}")
+        text.append(f"  {clean(f.title)}", style="bold")
+        text.append(f"  [{clean(f.rule)}]", style="dim")
+        text.append(f"\n  {clean(f.detail)}")
         text.append("\n  What to do: ", style="bold")
-        text.append(f.remedy)
+        text.append(clean(f.remedy))
     for note in notes:
-        text.append(f"\n{note}", style="italic")
+        text.append(f"\n{clean(note)}", style="italic")
     return text

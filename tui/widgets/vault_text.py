@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tui.model import VaultFacts
 from tui.services.vaults import ApplyResult, Plan, StepOutcome
+from tui.textsafe import clean
 from tui.widgets.redundancy import short_redundancy
 
 OUTCOME_MARK = {"ok": "✓", "failed": "✗", "refused": "✗", "not-run": "–"}
@@ -47,8 +48,8 @@ def vault_facts(vault: VaultFacts) -> str:
     """A few lines about an existing vault, for the details panel."""
     crr = "on (cannot be turned off)" if vault.cross_region_restore else "off"
     return (
-        f"{vault.name}  (resource group {vault.resource_group}, {vault.location})\n"
-        f"Storage redundancy: {vault.redundancy or 'unknown'} ({short_redundancy(vault.redundancy)})"
+        f"{clean(vault.name)}  (resource group {clean(vault.resource_group)}, {clean(vault.location)})\n"
+        f"Storage redundancy: {clean(vault.redundancy or 'unknown')} ({short_redundancy(vault.redundancy)})"
         f" · Cross Region Restore: {crr}\n"
         f"Redundancy: {lock_state(vault)}"
     )
@@ -68,26 +69,26 @@ def plan_body(plan: Plan) -> str:
         lines += ["", "Permanent or locked afterwards:"]
         lines += [f" • {item}" for item in plan.irreversible]
     lines += ["", "Nothing else is changed. Each request is recorded in the session (ctrl+e exports it)."]
-    return "\n".join(lines)
+    return "\n".join(clean(line) for line in lines)
 
 
 def outcome_line(outcome: StepOutcome) -> str:
     mark = OUTCOME_MARK.get(outcome.status, "?")
     rid = f" (request id {outcome.request_id})" if outcome.request_id else ""
     status = "" if outcome.status == "ok" else f" {outcome.status.upper()}:"
-    line = f"{mark} {outcome.step.description} —{status} {outcome.message}".rstrip() + rid
+    line = clean(f"{mark} {outcome.step.description} —{status} {outcome.message}".rstrip() + rid)
     if outcome.remedy and outcome.status in ("failed", "refused"):
-        line += f"\n   What to do: {outcome.remedy}"
+        line += f"\n   What to do: {clean(outcome.remedy)}"
     return line
 
 
 def result_text(result: ApplyResult) -> str:
     """What happened, step by step, and the vault as re-read from Azure afterwards."""
     head = "Done." if result.ok else "Not completed."
-    lines = [f"{head} {result.plan.summary}."]
+    lines = [clean(f"{head} {result.plan.summary}.")]
     lines += [outcome_line(o) for o in result.outcomes]
     if result.vault is not None:
-        lines.append(f"Now in Azure: {result.vault.name} · {vault_line(result.vault)}")
+        lines.append(f"Now in Azure: {clean(result.vault.name)} · {vault_line(result.vault)}")
     elif result.read_error:
-        lines.append(f"Could not re-read the vault: {result.read_error}")
+        lines.append(f"Could not re-read the vault: {clean(result.read_error)}")
     return "\n".join(lines)
