@@ -31,6 +31,16 @@ def tree_labels(tree: Tree[Any]) -> list[str]:
     return out
 
 
+async def down_to(pilot: Any, tree: Tree[Any], label: str) -> None:
+    """Press Down (the keyboard only) until the tree's cursor is on ``label``."""
+    for _ in range(tree.last_line + 1):
+        if tree.cursor_node is not None and str(tree.cursor_node.label) == label:
+            break
+        await pilot.press("down")
+    await pilot.pause()
+    assert tree.cursor_node is not None and str(tree.cursor_node.label) == label
+
+
 async def test_findings_grouped_with_remedy_and_source(
     make_emulator: MakeEmulator, demo_estate_doc: dict
 ) -> None:
@@ -66,12 +76,7 @@ async def test_findings_grouped_with_remedy_and_source(
 
         # down to the OS blocker (keyboard only): its detail, remedy and source
         assert app.focused is tree
-        for _ in range(4):
-            node = tree.cursor_node
-            if node is not None and str(node.label) == "Operating system not supported":
-                break
-            await pilot.press("down")
-        await pilot.pause()
+        await down_to(pilot, tree, "Operating system not supported")
         detail = text_of(pane.query_one("#lim-detail-body", Static))
         assert "32-bit operating systems are not supported" in detail
         assert "What to do: Migrate the workload" in detail
@@ -84,12 +89,7 @@ async def test_findings_grouped_with_remedy_and_source(
         assert (
             tree.cursor_node is not None and str(tree.cursor_node.label) == "Operating system not supported"
         )
-        for _ in range(10):
-            node = tree.cursor_node
-            if node is not None and str(node.label) == "Shared disk attached":
-                break
-            await pilot.press("down")
-        await pilot.pause()
+        await down_to(pilot, tree, "Shared disk attached")
         assert "Shared disks are not backed up" in text_of(pane.query_one("#lim-detail-body", Static))
         assert pane.query_one("#lim-source", Link).url.endswith("backup-azure-vms-enhanced-policy")
         copied: list[str] = []
