@@ -1,0 +1,26 @@
+"""The words for what the wizard changes in Azure and how it went: one vocabulary for the services, the
+session (its export and az script) and the screens. No Textual imports here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Change(StrEnum):
+    """A kind of change made (or attempted) in Azure: the session's action ``what``."""
+
+    REGISTER_PROVIDER = "register-provider"
+    CREATE_RESOURCE_GROUP = "create-resource-group"
+    CREATE_VAULT = "create-vault"
+    SET_REDUNDANCY = "set-redundancy"
+    ENABLE_PROTECTION = "enable-protection"
+    GUEST_PROBE = "guest-probe"
+
+
+class Outcome(StrEnum):
+    """How a change went: the session's action ``result``."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUSED = "refused"  # not sent: --read-only, or a rule said no
+    SKIPPED = "skipped"  # not needed, or not run after an earlier step failed
