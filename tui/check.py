@@ -8,26 +8,24 @@ messages go to stderr.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from azure.core.exceptions import AzureError, ClientAuthenticationError
-
 from tui import __version__
-from tui.azure import ArmPacer, explain
+from tui.azure import ArmPacer
+from tui.command import EXIT_ERROR, StderrProgress, run_command, signed_in
 from tui.connect import UsageError, add_target_options, connect
 from tui.model import Inventory, VaultFacts, same_id
-from tui.rules import RulesError, load_rules
+from tui.rules import load_rules
 from tui.services.assessment import Assessment, assess
 from tui.services.files import atomic_write_text
 from tui.services.inventory import InventoryService, ScanError
 from tui.services.probe import run_probes
 from tui.services.report import to_json, to_markdown, to_table
 
-EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_BLOCKED = 0, 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -52,24 +50,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="write the report here (atomically) instead of stdout")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     return p
-
-
-class StderrProgress:
-    """One self-rewriting line on stderr, only when stderr is a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.tty:
-            self.stream.write(f"\r\x1b[2K{stage} {done}/{total}")
-            self.stream.flush()
-
-    def done(self) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[2K")
-            self.stream.flush()
 
 
 def resolve_vault(inventory: Inventory, wanted: str) -> VaultFacts:
@@ -100,29 +80,21 @@ def exit_status(assessment: Assessment, strict: bool) -> int:
     return EXIT_OK
 
 
-async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
+async def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.read_only and args.probe_guest:
         raise UsageError("--probe-guest runs commands in VMs, which --read-only forbids")
-    connection = connect(args)
     progress = StderrProgress(err)
-    try:
-        connection.read_only = (
-            not args.probe_guest
-        )  # check never changes Azure; the probe is its one exception
-        credential = await connection.headless_credential(err)
-        try:
-            async with connection.factory(credential, pacer=ArmPacer()) as factory:
-                service = InventoryService(factory, progress=progress)
-                inventory = await service.scan(args.subscription, args.vm)
-                vault = resolve_vault(inventory, args.vault) if args.vault else None
-                if args.probe_guest:
-                    await run_probes(factory, inventory.vms, progress=progress)
-        finally:
-            await credential.close()
-            progress.done()
-        assessment = assess(inventory, load_rules(), vault=vault)
-    finally:
-        connection.close()
+    # check never changes Azure; the in-guest probe is its one exception
+    async with (
+        signed_in(connect(args), err, progress) as (connection, credential),
+        connection.factory(credential, read_only=not args.probe_guest, pacer=ArmPacer()) as factory,
+    ):
+        service = InventoryService(factory, progress=progress)
+        inventory = await service.scan(args.subscription, args.vm)
+        vault = resolve_vault(inventory, args.vault) if args.vault else None
+        if args.probe_guest:
+            await run_probes(factory, inventory.vms, progress=progress)
+    assessment = assess(inventory, load_rules(), vault=vault)
     cloud = connection.target.cloud
     if args.format == "json":
         text = json.dumps(to_json(assessment, tool_version=__version__, cloud=cloud), indent=2) + "\n"
@@ -130,29 +102,19 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
         text = to_markdown(assessment, tool_version=__version__, cloud=cloud)
     else:
         text = to_table(assessment)
-    return text, exit_status(assessment, args.strict)
+    if not args.output:
+        out.write(text)
+        return exit_status(assessment, args.strict)
+    try:
+        path = atomic_write_text(args.output, text)
+    except OSError as e:
+        print(f"vmbackup-prep check: cannot write {args.output}: {e.strerror}", file=err)
+        return EXIT_ERROR
+    print(f"report written to {path}", file=err)
+    return exit_status(assessment, args.strict)
 
 
 def run_check(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
     args = parser().parse_args(argv)
-    try:
-        text, status = asyncio.run(_run(args, err))
-    except (UsageError, ScanError, RulesError, ValueError) as e:
-        print(f"vmbackup-prep check: {e}", file=err)
-        return EXIT_ERROR
-    except (AzureError, ClientAuthenticationError, OSError) as e:
-        problem = explain(e, auth=args.auth)
-        print(f"vmbackup-prep check: {problem.title}: {problem.detail} {problem.remedy}".rstrip(), file=err)
-        return EXIT_ERROR
-    if args.output:
-        try:
-            path = atomic_write_text(args.output, text)
-        except OSError as e:
-            print(f"vmbackup-prep check: cannot write {args.output}: {e.strerror}", file=err)
-            return EXIT_ERROR
-        print(f"report written to {path}", file=err)
-    else:
-        out.write(text)
-    return status
+    err = err or sys.stderr
+    return run_command("vmbackup-prep check", lambda: _run(args, out or sys.stdout, err), args, err)

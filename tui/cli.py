@@ -11,12 +11,11 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from tui import __version__
+from tui.resources import DEMO_ESTATE
 
 EXIT_USAGE = 2
-DEMO_ESTATE = Path(__file__).resolve().parent.parent / "assets" / "demo-estate.json"  # as tui.connect has it
 
 
 def _wizard_parser() -> argparse.ArgumentParser:
