@@ -31,21 +31,30 @@ ORDER = [
 ]
 
 
-def make_app(emu: Emulator, **kwargs: Any) -> VmBackupPrepApp:
+def make_app(
+    emu: Emulator, *, read_only: bool = False, client_options: dict[str, Any] | None = None, **kwargs: Any
+) -> VmBackupPrepApp:
     """The wizard signed in with the emulator's managed identity (what `--demo` does)."""
     target = Target.for_endpoint(emu.info["arm_endpoint"], ca_bundle=emu.info["ca_bundle"])
-    return VmBackupPrepApp(Connection(target, "managed-identity", emu.info["tenant_id"], False), **kwargs)
+    connection = Connection(
+        target, "managed-identity", emu.info["tenant_id"], read_only, client_options=client_options or {}
+    )
+    return VmBackupPrepApp(connection, **kwargs)
 
 
 async def settle(pilot: Pilot[Any], app: VmBackupPrepApp) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    """Until nothing runs: the workers, and the workers their results start (a re-scan, then a re-plan)."""
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            return
 
 
 async def sign_in(pilot: Pilot[Any], app: VmBackupPrepApp) -> None:
     """Sign-in is automatic on mount; Next moves to the subscription list once it is done."""
     await settle(pilot, app)
-    assert app.session.identity, "sign-in did not finish"
+    assert app.model.session.identity, "sign-in did not finish"
     await pilot.press("ctrl+n")
     await settle(pilot, app)
     assert app.current == "subscription"
@@ -64,8 +73,8 @@ async def choose_subscription(
     target = names.index(name)
     await pilot.press("ctrl+home", *["down"] * target, "enter")
     await settle(pilot, app)
-    assert app.session.subscription is not None and app.session.subscription.name == name
-    assert app.inventory is not None
+    assert app.model.session.subscription is not None and app.model.session.subscription.name == name
+    assert app.model.inventory is not None
 
 
 async def _move_to(pilot: Pilot[Any], options: OptionList, option_id: str) -> None:
@@ -77,8 +86,8 @@ async def _move_to(pilot: Pilot[Any], options: OptionList, option_id: str) -> No
 
 async def choose_vault(pilot: Pilot[Any], app: VmBackupPrepApp, name: str) -> None:
     """On the vault step: the vault's region in the region list, Enter, the vault in the vault list, Enter."""
-    assert app.inventory is not None
-    vault = next(v for v in app.inventory.vaults if v.name == name)
+    assert app.model.inventory is not None
+    vault = next(v for v in app.model.inventory.vaults if v.name == name)
     if app.current != "vault":
         await go(pilot, app, "vault")
     pane = app.pane("vault")
@@ -91,7 +100,7 @@ async def choose_vault(pilot: Pilot[Any], app: VmBackupPrepApp, name: str) -> No
     assert app.focused is vaults
     await _move_to(pilot, vaults, vault.id)
     await settle(pilot, app)
-    assert app.session.vault is not None and app.session.vault.name == name
+    assert app.model.session.vault is not None and app.model.session.vault.name == name
 
 
 async def select_vms(pilot: Pilot[Any], app: VmBackupPrepApp, names: list[str]) -> None:
@@ -111,15 +120,19 @@ async def select_vms(pilot: Pilot[Any], app: VmBackupPrepApp, names: list[str]) 
     box.value = ""
     await pilot.press("enter")
     await settle(pilot, app)
-    chosen = {vm.id.lower() for vm in app.inventory.vms if vm.name in names} if app.inventory else set()
-    assert {i.lower() for i in app.session.selected_vm_ids} == chosen, "not every VM could be selected"
+    chosen = (
+        {vm.id.lower() for vm in app.model.inventory.vms if vm.name in names}
+        if app.model.inventory
+        else set()
+    )
+    assert {i.lower() for i in app.model.session.selected_vm_ids} == chosen, "not every VM could be selected"
 
 
 async def go(pilot: Pilot[Any], app: VmBackupPrepApp, step_id: str) -> None:
     """Jump to a reachable step (what the sidebar and the palette's "Go to step" do)."""
     app.go(step_id)
     await settle(pilot, app)
-    assert app.current == step_id, f"{step_id} not reachable: {sorted(app.reachable())}"
+    assert app.current == step_id, f"{step_id} not reachable: {sorted(app.model.reachable())}"
 
 
 async def to_step(

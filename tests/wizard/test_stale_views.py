@@ -85,13 +85,13 @@ async def test_after_protecting_the_vault_step_shows_the_redundancy_locked_only(
         assert "redundancy can still be changed" in visible_text(pane)
         await pilot.press("shift+tab", "enter")  # Use this vault
         await settle(pilot, app)
-        assert app.session.vault is not None and app.session.vault.name == "rsv-prod-neu"
+        assert app.model.session.vault is not None and app.model.session.vault.name == "rsv-prod-neu"
 
         await select_vms(pilot, app, ["vm-neu-app01"])
         await go(pilot, app, "protect")
         await pilot.press("p")
         await confirm_dialog(pilot, app)
-        assert app.session.vault is not None and app.session.vault.redundancy_locked
+        assert app.model.session.vault is not None and app.model.session.vault.redundancy_locked
 
         await go(pilot, app, "vault")
         shown = visible_text(pane)
@@ -106,7 +106,7 @@ async def test_after_protecting_with_the_enhanced_policy_the_export_no_longer_as
     app = make_app(emu, export_dir=str(tmp_path))
     async with app.run_test(size=(120, 36)) as pilot:
         await to_step(pilot, app, "protect", vault="rsv-apps-weu", vms=["vm-weu-pg01"])
-        before = app.assessment()
+        before = app.model.assessment()
         assert before is not None
         assert "vm-requires-enhanced-policy" in {f.rule for f in before.vms[0].findings}
         await pilot.press("p")  # EnhancedPolicy is preselected: pg01 has a Premium SSD v2 disk

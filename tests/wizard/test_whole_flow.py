@@ -27,7 +27,7 @@ async def test_subscription_new_lrs_vault_vms_probe_export(demo, tmp_path):
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the plan")
         await pilot.press("tab", "enter")  # Confirm
         await settle(pilot, app)
-        assert app.session.vault is not None and app.session.vault.id.lower() == VAULT_ID.lower()
+        assert app.model.session.vault is not None and app.model.session.vault.id.lower() == VAULT_ID.lower()
         await pilot.press("ctrl+n")
         await settle(pilot, app)
 

@@ -8,20 +8,22 @@ from rich.text import Text
 
 from tui.model import Finding
 
-from .badges import GOOD, severity_badge
+from .badges import Looks
 
 
-def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: Iterable[str] = ()) -> Text:
+def findings_text(
+    looks: Looks, title: str, findings: Iterable[Finding], *, none: str, notes: Iterable[str] = ()
+) -> Text:
     """``title`` in bold, then each finding (badge, title, detail, "What to do: remedy"), then notes."""
     text = Text(title, style="bold")
     found = list(findings)
     if not found:
         text.append("\n")
-        text.append("✓ ", style=GOOD)
+        text.append("✓ ", style=looks.good)
         text.append(none)
     for f in found:
         text.append("\n")
-        text.append_text(severity_badge(f.severity))
+        text.append_text(looks.severity(f.severity))
         text.append(f"  {f.title}", style="bold")
         text.append(f"  [{f.rule}]", style="dim")
         text.append(f"\n  {f.detail}")
