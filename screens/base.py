@@ -8,6 +8,7 @@ imports the App: it asks for a re-scan, a move or shows a failure with a message
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -56,24 +57,22 @@ class StepPane(Vertical):
     class Changed(Message):
         """The step changed the wizard model."""
 
+    @dataclass
     class RescanRequested(Message):
         """Read this subscription (again): the App's one re-scan path."""
 
-        def __init__(self, subscription: SubscriptionFacts) -> None:
-            super().__init__()
-            self.subscription = subscription
+        subscription: SubscriptionFacts
 
+    @dataclass
     class Navigate(Message):
-        def __init__(self, step: Step) -> None:
-            super().__init__()
-            self.step = step
+        step: Step
 
+    @dataclass
     class Failed(Message):
         """An Azure call failed: the App shows what went wrong, what to do, and offers ``retry``."""
 
-        def __init__(self, error: BaseException, retry: Callable[[], object] | None = None) -> None:
-            super().__init__()
-            self.error, self.retry = error, retry
+        error: BaseException
+        retry: Callable[[], object] | None = None
 
     def __init__(self, model: WizardModel) -> None:
         super().__init__(id=self.STEP_ID)
@@ -131,6 +130,12 @@ class StepPane(Vertical):
 
     def changed(self) -> None:
         self.post_message(self.Changed())
+
+    def refused_read_only(self, reason: str) -> bool:
+        """Under --read-only, say why a change is switched off (and return True)."""
+        if self.model.connection.read_only:
+            self.app.notify(reason, severity="warning")
+        return self.model.connection.read_only
 
     @property
     def looks(self) -> Looks:

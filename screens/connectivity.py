@@ -193,8 +193,7 @@ class ConnectivityStep(StepPane):
         self.action_probe()
 
     def action_probe(self) -> None:
-        if self.model.connection.read_only:
-            self.app.notify(READ_ONLY_REASON, severity="warning")
+        if self.refused_read_only(READ_ONLY_REASON):
             return
         vms = self.selected_vms()
         eligible = [vm for vm in vms if probe_eligible(vm) is None]

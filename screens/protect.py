@@ -15,80 +15,30 @@ from textual.widgets.option_list import Option
 
 from screens.base import StepPane
 from tui.azure import explain
-from tui.model import Inventory, VaultFacts
+from tui.model import Inventory
 from tui.services.protection import (
     PlanAction,
     PolicyInfo,
     ProtectionPlan,
     ProtectionService,
     VmOutcome,
-    VmPlan,
     VmResult,
     list_policies,
     plan_protection,
     preselect_policy,
 )
 from tui.services.protection_report import (
-    RESULT_MARK,
     is_success,
     policy_warnings,
-    result_detail,
     summary_line,
 )
-from tui.widgets.badges import Looks
 from tui.widgets.busy import Busy, BusyBar
 from tui.widgets.dialogs import ConfirmDialog
+from tui.widgets.protection_text import PLAN_COLUMNS, lock_line, plan_cells, plan_details
 from tui.widgets.vm_table import VmTable
 from tui.wizard import Step, WizardModel
 
 READ_ONLY_REASON = "--read-only: enabling protection changes Azure, so it is switched off."
-PLAN_CELL = {
-    PlanAction.ENABLE: ("+ enable", "good"),
-    PlanAction.ALREADY_PROTECTED: ("= already", "note"),
-    PlanAction.REFUSED: ("⊘ refused", "bad"),
-}
-PLAN_WORDS = {
-    PlanAction.ENABLE: "planned: enable protection",
-    PlanAction.ALREADY_PROTECTED: "planned: nothing to do",
-    PlanAction.REFUSED: "planned: not protected",
-}
-RESULT_LOOK = {
-    VmOutcome.PROTECTED: "good",
-    VmOutcome.ALREADY_PROTECTED: "note",
-    VmOutcome.REFUSED: "warn",
-    VmOutcome.FAILED: "bad",
-}
-COLUMNS = [
-    ("VM", "vm"),
-    ("Plan", "plan"),
-    ("Our verdict", "ours"),
-    ("Pre-validation", "service"),
-    ("Result", "result"),
-    ("State", "state"),
-    ("Job id", "job"),
-]
-
-
-def service_cell(p: VmPlan, looks: Looks) -> Text:
-    v = p.service_verdict
-    if not v:
-        return Text("- not asked", style="dim")
-    return Text(f"✓ {v}", style=looks.good) if v.lower() == "succeeded" else Text(f"✗ {v}", style=looks.bad)
-
-
-def result_cell(r: VmResult | None, looks: Looks) -> Text:
-    if r is None:
-        return Text("-", style="dim")
-    word = r.result if r.protection_state != "ProtectionError" else "in error"
-    look = RESULT_LOOK.get(r.result, "") if is_success(r) or r.result != VmOutcome.PROTECTED else "bad"
-    return Text(f"{RESULT_MARK.get(r.result, '?')} {word}", style=looks.style(look))
-
-
-def lock_line(vault: VaultFacts) -> str:
-    n = vault.protected_vms
-    return f"{vault.name} now protects {n} VM{'s' if n != 1 else ''}" + (
-        "; its storage redundancy is locked." if vault.redundancy_locked else "."
-    )
 
 
 class ProtectStep(StepPane):
@@ -137,7 +87,7 @@ class ProtectStep(StepPane):
             yield Static("", id="prot-status")
             yield BusyBar(id="prot-progress", show_eta=False).data_bind(StepPane.busy)
             details = Static("", id="prot-detail")
-            yield VmTable(COLUMNS, details=details, describe=self.describe, id="prot-table")
+            yield VmTable(PLAN_COLUMNS, details=details, describe=self.describe, id="prot-table")
             yield details
             with Horizontal(id="prot-actions"):
                 yield Button("Protect (p)", id="prot-go", variant="primary")
@@ -222,20 +172,7 @@ class ProtectStep(StepPane):
     def render_plan(self) -> None:
         looks = self.looks
         plans = self.plan.vms if self.plan is not None else []
-        rows = []
-        for p in plans:
-            r = self.results.get(p.vm.id.lower())
-            word, look = PLAN_CELL[p.action]
-            cells = (
-                p.vm.name,
-                Text(word, style=looks.style(look)),
-                looks.verdict(p.our_verdict) if p.our_verdict else "-",
-                service_cell(p, looks),
-                result_cell(r, looks),
-                (r.protection_state if r else None) or "-",
-                (r.job_id if r else None) or "-",
-            )
-            rows.append((p.vm.id, cells))
+        rows = [(p.vm.id, plan_cells(p, self.results.get(p.vm.id.lower()), looks)) for p in plans]
         table = self.query_one(VmTable)
         table.show_rows(rows)
         if plans and table.has_focus:  # on a short terminal the list of policies would hide it
@@ -275,23 +212,7 @@ class ProtectStep(StepPane):
 
     def describe(self, key: str | None) -> Text | str:
         p = next((p for p in self.plan.vms if p.vm.id == key), None) if self.plan is not None else None
-        if p is None:
-            return ""
-        text = Text()
-        text.append(f"{p.vm.name}: ", style="bold")
-        text.append(PLAN_WORDS[p.action])
-        if p.reason:
-            text.append(f"\n{p.reason}")
-        if p.action == PlanAction.REFUSED and p.remedy:
-            text.append("\nWhat to do: ", style="bold")
-            text.append(p.remedy)
-        for w in p.warnings:
-            text.append(f"\n! {w}", style=self.looks.warn)
-        r = self.results.get(p.vm.id.lower())
-        if r is not None:
-            text.append("\nResult: ", style="bold")
-            text.append(f"{r.result}; {result_detail(r) or 'done'}")
-        return text
+        return plan_details(p, self.results.get(p.vm.id.lower()), self.looks) if p is not None else ""
 
     # -- doing it --------------------------------------------------------------------------------------------
     @on(Button.Pressed, "#prot-go")
@@ -299,8 +220,7 @@ class ProtectStep(StepPane):
         self.action_protect()
 
     def action_protect(self) -> None:
-        if self.model.connection.read_only:
-            self.app.notify(READ_ONLY_REASON, severity="warning")
+        if self.refused_read_only(READ_ONLY_REASON):
             return
         if self.busy is not None:
             return

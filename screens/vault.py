@@ -141,9 +141,12 @@ class VaultStep(StepPane):
         elif (vault := self.model.vault(event.vault_key)) is not None:
             self.use_vault(vault)
 
-    @on(VaultDetails.UseRequested)
-    def _use_requested(self, event: VaultDetails.UseRequested) -> None:
-        self.use_vault(event.vault)
+    @on(VaultDetails.Requested)
+    def _details_requested(self, event: VaultDetails.Requested) -> None:
+        if not event.change:
+            self.use_vault(event.vault)
+        elif self.busy is None:
+            self.change_vault(event.vault)
 
     def use_vault(self, vault: VaultFacts) -> None:
         self.model.use_vault(vault)
@@ -155,11 +158,6 @@ class VaultStep(StepPane):
     def _create_requested(self, event: NewVaultForm.CreateRequested) -> None:
         if self.busy is None:
             self.create_vault(event.vault)
-
-    @on(VaultDetails.ChangeRequested)
-    def _change_requested(self, event: VaultDetails.ChangeRequested) -> None:
-        if self.busy is None:
-            self.change_vault(event.vault)
 
     @work(exclusive=True, group="vault-apply", exit_on_error=False)
     async def create_vault(self, new: NewVault) -> None:

@@ -3,6 +3,7 @@ the others are listed too, dimmed, with the reason."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -37,10 +38,9 @@ class SelectableVmTable(VmTable):
         Binding("slash", "filter", "Filter"),
     ]
 
+    @dataclass
     class Toggle(Message):
-        def __init__(self, everything: bool) -> None:
-            super().__init__()
-            self.everything = everything
+        everything: bool  # every VM shown, or the highlighted one
 
     class WantsFilter(Message):
         pass

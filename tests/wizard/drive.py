@@ -16,6 +16,7 @@ from tui.app import VmBackupPrepApp
 from tui.azure import Target
 from tui.connect import Connection
 from tui.emulator import Emulator
+from tui.widgets.dialogs import ConfirmDialog
 
 CONTOSO_PRODUCTION = "Contoso Production"
 ORDER = [
@@ -183,3 +184,25 @@ async def open_new_vault_form(pilot: Pilot[Any], app: VmBackupPrepApp, region: s
     await _move_to(pilot, pane.query_one("#vault-list", OptionList), "new-vault")
     await settle(pilot, app)
     assert app.focused is pane.query_one("#vault-name", Input)
+
+
+async def confirm(pilot: Pilot[Any], app: VmBackupPrepApp) -> str:
+    """Wait for a confirmation dialog, Tab to its confirm button (the focus starts on Cancel) and press it;
+    then let what follows run (the change, its re-read or re-scan). Returns the dialog's body."""
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirmation dialog")
+    await pilot.pause()
+    assert isinstance(app.screen, ConfirmDialog)
+    body = app.screen.body
+    await pilot.press("tab", "enter")
+    await settle(pilot, app)
+    return body
+
+
+async def create_lrs_vault(pilot: Pilot[Any], app: VmBackupPrepApp, region: str, name: str) -> str:
+    """On the vault step: "+ Create a new vault" in ``region``, type ``name``, pick LRS, Create vault…, and
+    confirm the plan. Returns the plan's text."""
+    await open_new_vault_form(pilot, app, region)
+    await pilot.press(*name)
+    await settle(pilot, app)
+    await pilot.press("tab", "tab", "tab", "down", "enter", "tab", "enter")  # LRS, then Create vault…
+    return await confirm(pilot, app)

@@ -12,7 +12,7 @@ from typing import Any
 from textual.widgets import Button, DataTable, OptionList, Static
 
 from tests.conftest import MakeEmulator, read_request_log
-from tests.wizard.drive import go, make_app, settle, to_step
+from tests.wizard.drive import confirm, go, make_app, settle, to_step
 from tui.app import VmBackupPrepApp
 from tui.widgets.dialogs import ConfirmDialog
 
@@ -35,17 +35,10 @@ def puts(emu: Any) -> list[str]:
     return [r["path"] for r in read_request_log(emu) if r["method"] == "PUT"]
 
 
-async def confirm(pilot: Any, app: VmBackupPrepApp) -> str:
+async def protect(pilot: Any, app: VmBackupPrepApp) -> str:
     """Press p, read the plan in the dialog, move to Protect and press Enter. Returns the dialog's body."""
     await pilot.press("p")
-    await pilot.pause()
-    dialog = app.screen
-    assert isinstance(dialog, ConfirmDialog)
-    body = dialog.body
-    await pilot.press("tab", "enter")
-    await settle(pilot, app)
-    await settle(pilot, app)  # the re-plan after the re-scan
-    return body
+    return await confirm(pilot, app)
 
 
 async def test_whole_path_protects_the_ready_vms_and_exports_the_az_lines(
@@ -69,7 +62,7 @@ async def test_whole_path_protects_the_ready_vms_and_exports_the_az_lines(
         assert not pane.query_one("#prot-go", Button).disabled
         assert not puts(emu)  # nothing written before the confirmation
 
-        body = await confirm(pilot, app)
+        body = await protect(pilot, app)
         assert "Vault: rsv-prod-neu (northeurope, LocallyRedundant)" in body
         assert "+ enable   vm-neu-app01" in body and "x refused  vm-neu-app03" in body
 
@@ -160,7 +153,7 @@ async def test_standard_policy_refused_for_a_vm_needing_enhanced_and_the_one_way
         assert "DefaultPolicy is a Standard policy" in detail and "Premium SSD v2" in detail
         assert "What to do: Choose an Enhanced policy" in detail
 
-        await confirm(pilot, app)
+        await protect(pilot, app)
         assert [p for p in puts(emu) if "vm-weu-pg01" in p] == []
         assert len(puts(emu)) == 1
         summary = text_of(pane.query_one("#prot-summary", Static)).splitlines()[0]

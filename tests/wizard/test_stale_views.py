@@ -12,16 +12,14 @@ from textual.widgets import OptionList, Static
 
 from tests.wizard.drive import (
     choose_subscription,
+    confirm,
+    create_lrs_vault,
     go,
     make_app,
-    open_new_vault_form,
     select_vms,
     settle,
     to_step,
-    wait_until,
 )
-from tui.app import VmBackupPrepApp
-from tui.widgets.dialogs import ConfirmDialog
 
 SIZE = (100, 32)
 
@@ -43,24 +41,11 @@ def visible_text(pane: Widget) -> str:
     return "\n".join(parts)
 
 
-async def confirm_dialog(pilot: Any, app: VmBackupPrepApp) -> None:
-    """Wait for the plan's confirmation, then Tab to its confirm button and press it."""
-    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirmation dialog")
-    await pilot.pause()
-    await pilot.press("tab", "enter")  # the focus starts on Cancel
-    await settle(pilot, app)
-    await settle(pilot, app)  # what follows a change (re-read, re-scan) has finished too
-
-
 async def test_after_switching_subscription_the_vault_step_forgets_the_last_ones_result(demo):
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await to_step(pilot, app, "vault")
-        await open_new_vault_form(pilot, app, "northeurope")
-        await pilot.press(*"rsv-stale-neu")
-        await settle(pilot, app)
-        await pilot.press("tab", "tab", "tab", "down", "enter", "tab", "enter")  # LRS, then Create vault…
-        await confirm_dialog(pilot, app)
+        await create_lrs_vault(pilot, app, "northeurope", "rsv-stale-neu")
         assert "Done. Create vault rsv-stale-neu" in visible_text(app.pane("vault"))
 
         await choose_subscription(pilot, app, "Contoso Legacy (past due)")  # Enter scans, then the vault step
@@ -81,7 +66,7 @@ async def test_after_protecting_the_vault_step_shows_the_redundancy_locked_only(
         await pilot.press("tab", "up", "enter")  # the redundancy choice: LRS -> GRS
         await pilot.pause()
         await pilot.press("tab", "tab", "tab", "enter")  # CRR checkbox, Use this vault, Change redundancy…
-        await confirm_dialog(pilot, app)
+        await confirm(pilot, app)
         assert "redundancy can still be changed" in visible_text(pane)
         await pilot.press("shift+tab", "enter")  # Use this vault
         await settle(pilot, app)
@@ -90,7 +75,7 @@ async def test_after_protecting_the_vault_step_shows_the_redundancy_locked_only(
         await select_vms(pilot, app, ["vm-neu-app01"])
         await go(pilot, app, "protect")
         await pilot.press("p")
-        await confirm_dialog(pilot, app)
+        await confirm(pilot, app)
         assert app.model.session.vault is not None and app.model.session.vault.redundancy_locked
 
         await go(pilot, app, "vault")
@@ -110,7 +95,7 @@ async def test_after_protecting_with_the_enhanced_policy_the_export_no_longer_as
         assert before is not None
         assert "vm-requires-enhanced-policy" in {f.rule for f in before.vms[0].findings}
         await pilot.press("p")  # EnhancedPolicy is preselected: pg01 has a Premium SSD v2 disk
-        await confirm_dialog(pilot, app)
+        await confirm(pilot, app)
         await pilot.press("ctrl+e")
         await settle(pilot, app)
 

@@ -24,3 +24,22 @@ class Outcome(StrEnum):
     FAILED = "failed"
     REFUSED = "refused"  # not sent: --read-only, or a rule said no
     SKIPPED = "skipped"  # not needed, or not run after an earlier step failed
+
+
+class Reported(StrEnum):
+    """A service's own result words (a vault plan step's status, a VM's protection result); the session
+    records each as an `Outcome`, through this one table."""
+
+    @property
+    def outcome(self) -> Outcome:
+        return SESSION_OUTCOME[self.value]
+
+
+SESSION_OUTCOME = {
+    "ok": Outcome.SUCCEEDED,
+    "protected": Outcome.SUCCEEDED,
+    "failed": Outcome.FAILED,
+    "refused": Outcome.REFUSED,
+    "not-run": Outcome.SKIPPED,  # an earlier step did not succeed
+    "already-protected": Outcome.SKIPPED,  # nothing was sent
+}

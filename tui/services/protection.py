@@ -28,7 +28,7 @@ from azure.core.exceptions import AzureError
 from tui.azure import ClientFactory, RequestIdHook, explain
 from tui.model import VaultFacts, VmFacts, same_id
 
-from .actions import Outcome
+from .actions import Reported
 from .assessment import VmAssessment
 from .concurrency import Progress, bounded_gather
 from .facts import IAAS_FILTER, policy_facts
@@ -301,21 +301,11 @@ async def plan_protection(
 
 
 # -- doing it ------------------------------------------------------------------------------------------------
-class VmOutcome(StrEnum):
+class VmOutcome(Reported):
     PROTECTED = "protected"
     ALREADY_PROTECTED = "already-protected"
     REFUSED = "refused"
     FAILED = "failed"
-
-    @property
-    def outcome(self) -> Outcome:
-        """The session's word for it (already protected: nothing was sent)."""
-        return {
-            VmOutcome.PROTECTED: Outcome.SUCCEEDED,
-            VmOutcome.ALREADY_PROTECTED: Outcome.SKIPPED,
-            VmOutcome.REFUSED: Outcome.REFUSED,
-            VmOutcome.FAILED: Outcome.FAILED,
-        }[self]
 
 
 @dataclass

@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
@@ -36,7 +35,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from tui.azure import ClientFactory, ReadOnlyViolation, RequestIdHook, explain, request_id_of
 from tui.model import RECOVERY_SERVICES, VaultFacts
 
-from .actions import Change, Outcome
+from .actions import Change, Reported
 from .facts import VM_ITEMS_FILTER, provider_state, resource_group_of, vault_facts
 from .providers import read_provider_state
 
@@ -233,21 +232,11 @@ class Plan:
         }
 
 
-class StepStatus(StrEnum):
+class StepStatus(Reported):
     OK = "ok"
     FAILED = "failed"  # the service said no
     REFUSED = "refused"  # not sent: --read-only
     NOT_RUN = "not-run"  # an earlier step did not succeed
-
-    @property
-    def outcome(self) -> Outcome:
-        """The session's word for it."""
-        return {
-            StepStatus.OK: Outcome.SUCCEEDED,
-            StepStatus.FAILED: Outcome.FAILED,
-            StepStatus.REFUSED: Outcome.REFUSED,
-            StepStatus.NOT_RUN: Outcome.SKIPPED,
-        }[self]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on
 from textual.message import Message
@@ -13,10 +15,9 @@ class StepSidebar(OptionList):
     """One option per step: ✓ done, ▶ current, · to do; unreachable steps are disabled. Enter (or a click)
     on a step posts `Chosen`."""
 
+    @dataclass
     class Chosen(Message):
-        def __init__(self, step: str) -> None:
-            super().__init__()
-            self.step = step
+        step: str
 
     def show(self, steps: list[tuple[str, str]], current: str, done: set[str], reachable: set[str]) -> None:
         good = "green"

@@ -3,38 +3,36 @@ buttons to use it or to change its redundancy."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
 from tui.model import VaultFacts
 from tui.widgets.redundancy import RedundancyPicker
+from tui.widgets.rows import ButtonRow
 from tui.widgets.vault_text import vault_details
 
 
 class VaultDetails(Vertical):
-    """``show`` a vault; posts `UseRequested` or `ChangeRequested` (with the redundancy picked)."""
+    """``show`` a vault; posts `Requested` to use it or change its redundancy (to what is picked)."""
 
     DEFAULT_CSS = """
     VaultDetails {
         height: auto;
         padding: 1 0 0 0;
-        .vault-buttons { height: auto; padding: 1 0 0 0; }
-        .vault-buttons Button { margin: 0 2 0 0; }
     }
     """
 
-    class UseRequested(Message):
-        def __init__(self, vault: VaultFacts) -> None:
-            super().__init__()
-            self.vault = vault
+    @dataclass
+    class Requested(Message):
+        """Use this vault, or (``change``) change its redundancy to what is picked."""
 
-    class ChangeRequested(Message):
-        def __init__(self, vault: VaultFacts) -> None:
-            super().__init__()
-            self.vault = vault
+        vault: VaultFacts
+        change: bool = False
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -45,7 +43,7 @@ class VaultDetails(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="vault-facts", markup=False)
         yield RedundancyPicker(id="vault-edit-redundancy")
-        with Horizontal(classes="vault-buttons"):
+        with ButtonRow():
             yield Button("Use this vault", id="vault-use", variant="primary")
             yield Button("Change redundancy…", id="vault-change")
 
@@ -100,10 +98,10 @@ class VaultDetails(Vertical):
     def _use(self, event: Button.Pressed) -> None:
         event.stop()
         if self.vault is not None:
-            self.post_message(self.UseRequested(self.vault))
+            self.post_message(self.Requested(self.vault))
 
     @on(Button.Pressed, "#vault-change")
     def _change(self, event: Button.Pressed) -> None:
         event.stop()
         if self.vault is not None and not self.busy:
-            self.post_message(self.ChangeRequested(self.vault))
+            self.post_message(self.Requested(self.vault, change=True))

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Select, Static
 from tui.azure import explain
 from tui.services.vaults import NameCheck, validate_resource_group_name, validate_vault_name
 from tui.widgets.redundancy import RedundancyPicker
+from tui.widgets.rows import ButtonRow
 
 NEW_GROUP = "\0new-group"  # the "new resource group" choice of the group Select (not a valid group name)
 NEW_GROUP_LABEL = "new resource group, named →"
@@ -45,15 +46,12 @@ class NewVaultForm(Vertical):
         #vault-rg-row { height: auto; padding: 1 0 0 0; }
         #vault-rg { width: 1fr; }
         #vault-new-rg { width: 1fr; }
-        .vault-buttons { height: auto; padding: 1 0 0 0; }
-        .vault-buttons Button { margin: 0 2 0 0; }
     }
     """
 
+    @dataclass
     class CreateRequested(Message):
-        def __init__(self, vault: NewVault) -> None:
-            super().__init__()
-            self.vault = vault
+        vault: NewVault
 
     def __init__(self, check: NameChecker, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -73,7 +71,7 @@ class NewVaultForm(Vertical):
             yield Input(placeholder="new resource group name", id="vault-new-rg")
         yield Static("", id="vault-rg-status", markup=False)
         yield RedundancyPicker(id="vault-new-redundancy")
-        with Horizontal(classes="vault-buttons"):
+        with ButtonRow():
             yield Button("Create vault…", id="vault-create-button", variant="primary")
 
     # -- region and groups -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
@@ -54,10 +55,9 @@ class VaultPicker(Horizontal):
     class Highlighted(Message):
         """The highlighted region or vault changed."""
 
+    @dataclass
     class Chosen(Message):
-        def __init__(self, vault_key: str) -> None:
-            super().__init__()
-            self.vault_key = vault_key
+        vault_key: str  # a vault id, or NEW_VAULT
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
