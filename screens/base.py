@@ -107,8 +107,12 @@ class StepPane(Vertical):
 
     def redraw(self) -> None:
         """Show the model again, even at the same version."""
-        self._shown_version = -1
+        self.outdated()
         self.sync()
+
+    def outdated(self) -> None:
+        """What is shown no longer looks right (another theme): show it again when next synced."""
+        self._shown_version = -1
 
     def show_model(self) -> None:
         """Render everything this step shows from the model."""

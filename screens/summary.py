@@ -107,7 +107,7 @@ class SummaryStep(StepPane):
             f"Assessed: {scope}. {s['vms']} VMs: {s['ready']} ready, {s['warning']} with warnings, "
             f"{s['blocked']} blocked, {s['unknown']} unknown."
         )
-        self.query_one("#sum-chart", Static).update(verdict_bars(s, width=24))
+        self.query_one("#sum-chart", Static).update(verdict_bars(s, self.looks, width=24))
         self.query_one("#sum-choices", Static).update(self.choices_text())
         looks, actions = self.looks, self.model.session.actions
         out = (

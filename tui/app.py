@@ -137,7 +137,15 @@ class VmBackupPrepApp(App[None]):
 
     def on_mount(self) -> None:
         self.title = f"vmbackup-prep · {self.model.connection.label}"
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.go(self.current)
+
+    def _theme_changed(self, _theme: object) -> None:
+        """Tables and trees carry the theme's colours in their text: show every step again."""
+        for pane in self.query(StepPane):
+            pane.outdated()
+        self.pane().sync()
+        self._show_nav()
 
     async def on_unmount(self) -> None:
         await self.model.workspace.close()

@@ -7,6 +7,7 @@ from textual.app import App, ComposeResult
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from tui.widgets.badges import PLAIN, Looks
 from tui.widgets.busy import Busy, BusyBar, reporter
 from tui.widgets.vm_table import VmTable
 
@@ -62,3 +63,17 @@ async def test_the_busy_bar_shows_only_while_busy_and_follows_progress() -> None
         app.busy = None
         await pilot.pause()
         assert not bar.display
+
+
+async def test_badges_take_their_colours_from_the_theme() -> None:
+    app = BusyApp()
+    async with app.run_test() as pilot:
+        dark = Looks.of(app)
+        assert dark.good == app.theme_variables["text-success"]
+        assert dark.bad == f"bold {app.theme_variables['text-error']}"
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = Looks.of(app)
+        assert light.good == app.theme_variables["text-success"] and light.good != dark.good
+        assert str(light.verdict("blocked")) == "✗ blocked" and light.verdict("blocked").style == light.bad
+    assert Looks.of(object()) == PLAIN  # no theme yet: the terminal's own colours

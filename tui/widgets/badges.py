@@ -1,8 +1,9 @@
 """Verdict, severity and check-state badges: a colour for the eye and always a mark and a word (NO_COLOR).
 
 Tables and trees render Rich text, which cannot read the theme's CSS variables, so the colours are looked up
-in the app's theme when a view renders (`Looks.of`): good, warn, bad, note, odd follow the theme like the
-stylesheet's ``$success``, ``$warning`` and ``$error`` do.
+in the app's theme when a view renders (`Looks.of`): good, warn, bad, note and odd are the theme's
+``$text-success``, ``$text-warning``, ``$text-error``, ``$text-primary`` and ``$text-secondary``, the
+readable shades of the ``$success``, ``$warning`` and ``$error`` the stylesheets use.
 """
 
 from __future__ import annotations
@@ -40,8 +41,15 @@ class Looks:
 
     @classmethod
     def of(cls, app: Any) -> Looks:
-        """The looks of ``app``'s current theme."""
-        return CLASSIC
+        """The looks of ``app``'s current theme (its text colours for success, warning, error, ...); the
+        terminal's own colours where there is no theme yet."""
+        variables = getattr(app, "theme_variables", None) or {}
+        try:
+            return cls(
+                **{look: (bold + " " + variables[name]).strip() for look, (name, bold) in THEME.items()}
+            )
+        except KeyError:
+            return PLAIN
 
     def style(self, look: str) -> str:
         """The style of a look (good, warn, bad, note, odd); any other word is a Rich style already."""
@@ -64,4 +72,11 @@ class Looks:
         return Text(yes, style=self.good) if value else Text(no, style=self.bad)
 
 
-CLASSIC = Looks(good="#5fd75f", warn="#ffd75f", bad="bold #ff6b6b", note="#5fd7ff", odd="#d787ff")
+THEME = {  # look -> (theme variable, extra style); the text-* variables are made to be read on the background
+    "good": ("text-success", ""),
+    "warn": ("text-warning", ""),
+    "bad": ("text-error", "bold"),
+    "note": ("text-primary", ""),
+    "odd": ("text-secondary", ""),
+}
+PLAIN = Looks(good="green", warn="yellow", bad="bold red", note="cyan", odd="magenta")

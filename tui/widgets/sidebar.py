@@ -10,6 +10,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from .badges import Looks
+
 
 class StepSidebar(OptionList):
     """One option per step: ✓ done, ▶ current, · to do; unreachable steps are disabled. Enter (or a click)
@@ -20,7 +22,7 @@ class StepSidebar(OptionList):
         step: str
 
     def show(self, steps: list[tuple[str, str]], current: str, done: set[str], reachable: set[str]) -> None:
-        good = "green"
+        good = Looks.of(self.app).good
         highlighted = self.highlighted
         self.clear_options()
         for n, (step_id, title) in enumerate(steps, 1):
