@@ -40,13 +40,14 @@ class SelectableVmTable(VmTable):
 
     @dataclass
     class Toggle(Message):
-        everything: bool  # every VM shown, or the highlighted one
+        everything: bool  # every VM shown, or the one highlighted when the key was pressed:
+        key: str | None = None  # its id (keys typed fast reach the step after the cursor moved on)
 
     class WantsFilter(Message):
         pass
 
     def action_toggle(self) -> None:
-        self.post_message(self.Toggle(everything=False))
+        self.post_message(self.Toggle(everything=False, key=self.highlighted_key))
 
     def action_toggle_all(self) -> None:
         self.post_message(self.Toggle(everything=True))
@@ -172,13 +173,13 @@ class VmsStep(StepPane):
 
     # -- events ----------------------------------------------------------------------------------------
     @on(DataTable.RowSelected, "#vms-table")
-    def _enter(self) -> None:
-        self.toggle(everything=False)
+    def _enter(self, event: DataTable.RowSelected) -> None:
+        self.toggle(everything=False, key=event.row_key.value)
 
     @on(SelectableVmTable.Toggle)
     def _toggle(self, event: SelectableVmTable.Toggle) -> None:
         event.stop()
-        self.toggle(everything=event.everything)
+        self.toggle(everything=event.everything, key=event.key)
 
     @on(SelectableVmTable.WantsFilter)
     def _wants_filter(self, event: SelectableVmTable.WantsFilter) -> None:
@@ -194,8 +195,8 @@ class VmsStep(StepPane):
     def _filter_done(self) -> None:
         self.table.focus()
 
-    def toggle(self, *, everything: bool) -> None:
-        """Toggle the highlighted VM, or (everything) all selectable VMs the filter shows."""
+    def toggle(self, *, everything: bool, key: str | None = None) -> None:
+        """Toggle a VM (``key``, else the highlighted one), or (everything) all selectable VMs shown."""
         chosen = self.selected()
         if everything:
             ids = {r.id.lower() for r in self.shown() if r.why_not is None}
@@ -204,7 +205,7 @@ class VmsStep(StepPane):
                 return
             chosen = chosen - ids if ids <= chosen else chosen | ids
         else:
-            row = self.highlighted()
+            row = next((r for r in self.rows if r.id == key), None) if key else self.highlighted()
             if row is None:
                 return
             if row.why_not:

@@ -260,7 +260,7 @@ class VmBackupPrepApp(App[None]):
         try:
             await self.model.rescan(
                 subscription,
-                reporter(show, f"Reading {subscription.name}: {{stage}} ({{done}}/{{total}})", "inventory"),
+                reporter(show, "Reading {stage} ({done}/{total})", "inventory"),
             )
         finally:
             self.busy = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Button, DataTable, Static
 
 from tests.conftest import read_request_log
@@ -114,6 +115,23 @@ async def test_vms_selectable_and_disabled_in_northeurope(demo):
         shown = rows(app, "#vms-table")
         assert "vm-neu-tools01" in shown and "vm-neu-dns01" not in shown
         assert all(c[4] == "Linux" for c in shown.values())
+
+
+async def test_keys_typed_fast_toggle_the_vms_they_were_typed_on(demo):
+    """space, down, space, down, space in one go (as a terminal delivers them): three VMs, not the last one
+    three times."""
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_step(pilot, app, "vms", vault="rsv-prod-neu")
+        table = app.pane().query_one("#vms-table", DataTable)
+        table.focus()
+        await pilot.press("ctrl+home")
+        for key in ("space", "down", "space", "down", "space"):  # as the driver sends them: no pause between
+            event = events.Key(key, " " if key == "space" else None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        await settle(pilot, app)
+        assert selected_names(app) == {"vm-neu-app01", "vm-neu-app02", "vm-neu-app03"}
 
 
 async def test_vm_protected_by_another_vault_is_not_selectable(demo):
