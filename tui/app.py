@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Static
 from textual.worker import Worker, WorkerState
@@ -54,9 +54,11 @@ STEPS: list[type[StepPane]] = [
 ]
 ORDER = [step.STEP_ID for step in STEPS]
 
-HELP_INTRO = """Steps: sign in, pick a subscription, pick or create the vault in the VMs' region (set its redundancy
-now: it locks once a VM is protected), select VMs, then review agent, connectivity and limitations findings,
-and export. Nothing in Azure changes without a confirmation that states exactly what will happen."""
+HELP_INTRO = (
+    "Steps: sign in, pick a subscription, pick or create the vault in the VMs' region (set its redundancy now: "
+    "it locks once a VM is protected), select VMs, then review agent, connectivity and limitations findings, "
+    "and export. Nothing in Azure changes without a confirmation that states exactly what will happen."
+)
 
 
 class WizardCommands(Provider):
@@ -131,7 +133,8 @@ class VmBackupPrepApp(App[None]):
                     yield Button("◀ Back", id="back")
                     with Vertical(id="nav-middle"):
                         yield Static("", id="nav-status")
-                        yield BusyBar(id="nav-progress", show_eta=False).data_bind(VmBackupPrepApp.busy)
+                        with Center():
+                            yield BusyBar(id="nav-progress", show_eta=False).data_bind(VmBackupPrepApp.busy)
                     yield Button("Next ▶", id="next", variant="primary")
         yield Footer()
 
