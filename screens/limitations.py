@@ -9,7 +9,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.events import Resize
 from textual.widgets import DataTable, Link, Static, TabbedContent, TabPane, Tree
 from textual.widgets.tree import TreeNode
 
@@ -28,11 +27,10 @@ from tui.services.findings import (
     seed_rows,
 )
 from tui.textsafe import clean, markup
-from tui.widgets.badges import BAD, GOOD, NOTE, WARN
+from tui.wizard import Step, WizardModel
 
-SEVERITY_STYLE = {"blocker": BAD, "warning": WARN, "info": NOTE}
-SEED_STYLE = {"retired": GOOD, "changed": WARN, "still-applies": BAD}
-NARROW = 90  # below this many columns the detail goes under the tree
+SEVERITY_LOOK = {"blocker": "bad", "warning": "warn", "info": "note"}
+SEED_LOOK = {"retired": "good", "changed": "warn", "still-applies": "bad"}
 
 
 def _plural(n: int, word: str) -> str:
@@ -45,7 +43,7 @@ def _clip(text: str, width: int) -> str:
 
 
 class LimitationsStep(StepPane):
-    STEP_ID = "limitations"
+    STEP_ID = Step.LIMITATIONS
     TITLE = "Limitations"
     PURPOSE = "Every blocker, warning and note for the selected VMs, and what became of the 2015 limits."
     BINDINGS: ClassVar = [
@@ -54,9 +52,32 @@ class LimitationsStep(StepPane):
         Binding("o", "open_source", "Open source"),
         Binding("c", "copy_source", "Copy URL"),
     ]
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    LimitationsStep {
+        #lim-tabs { height: 1fr; }
+        #lim-tabs TabPane { padding: 0; }
+        #lim-heading, #lim-seed-heading { height: auto; color: $text-muted; }
+        #lim-split { height: 1fr; }
+        #lim-tree { width: 1fr; height: 1fr; border-right: solid $panel; }
+        #lim-detail { width: 1fr; height: 1fr; padding: 0 1; }
+        #lim-detail-title { text-style: bold; padding: 0 0 1 0; }
+        #lim-source-label { padding: 1 0 0 0; }
+        #lim-source { width: 1fr; text-overflow: fold; text-wrap: wrap; }
+        #lim-seed-table { height: 1fr; min-height: 5; }
+        #lim-seed-detail { height: auto; max-height: 8; padding: 1 0 0 0; }
+    }
+    /* below 120 columns the detail goes under the tree */
+    Screen.-narrow LimitationsStep, Screen.-medium LimitationsStep {
+        #lim-split { layout: vertical; }
+        #lim-tree { width: 1fr; border-right: none; border-bottom: solid $panel; }
+        #lim-detail { width: 1fr; height: 1fr; }
+        #lim-seed-detail { max-height: 5; }
+    }
+    """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, model: WizardModel) -> None:
+        super().__init__(model)
         self.seed: list[SeedRow] = []
 
     def body(self) -> ComposeResult:
@@ -79,13 +100,15 @@ class LimitationsStep(StepPane):
                 yield table
                 yield Static("", id="lim-seed-detail")
 
-    # -- arrival -----------------------------------------------------------------------------------------
-    def entered(self) -> None:
-        assessment = self.wizard.assessment()
+    # -- following the model -------------------------------------------------------------------------------
+    def show_model(self) -> None:
+        assessment = self.model.assessment()
         if assessment is None:
             return
         self.render_findings(assessment)
         self.render_seed(assessment)
+
+    def entered(self) -> None:
         tabs = self.query_one("#lim-tabs", TabbedContent)
         (
             self.query_one("#lim-tree")
@@ -93,14 +116,12 @@ class LimitationsStep(StepPane):
             else self.query_one("#lim-seed-table")
         ).focus()
 
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "narrow")
-
     # -- findings ----------------------------------------------------------------------------------------
     def render_findings(self, assessment: Assessment) -> None:
         tree = self.query_one("#lim-tree", Tree)
         previous = tree.cursor_node.data if tree.cursor_node is not None else None
         tree.clear()
+        looks = self.looks
         grouped = by_severity(assessment)
         n = counts(assessment)
         total = sum(n.values())
@@ -108,12 +129,10 @@ class LimitationsStep(StepPane):
         keep: TreeNode[Any] | None = None
         for severity in SEVERITIES:
             label = Text(f"{SEVERITY_MARK[severity]} {SEVERITY_HEADING[severity]} ({n[severity]})")
-            label.stylize(SEVERITY_STYLE[severity])
+            label.stylize(looks.style(SEVERITY_LOOK[severity]))
             group = tree.root.add(label, expand=True, allow_expand=bool(grouped[severity]))
             for subject, findings in grouped[severity]:
-                node = group.add(
-                    Text(clean(subject.label)), expand=True
-                )  # a Tree parses str labels as markup
+                node = group.add(Text(clean(subject.label)), expand=True)  # a str label is markup
                 for f in findings:
                     data = ("finding", subject.label, f)
                     leaf = node.add_leaf(Text(clean(f.title)), data=data)
@@ -129,7 +148,7 @@ class LimitationsStep(StepPane):
                 leaf = group.add_leaf(Text(clean(a.vm.name)), data=("unknown", a.vm.name, a.unknown_reasons))
                 first = first or leaf
         ready = clear_vms(assessment)
-        group = tree.root.add(Text(f"✓ Ready VMs ({len(ready)})", style=GOOD), expand=True)
+        group = tree.root.add(Text(f"✓ Ready VMs ({len(ready)})", style=looks.good), expand=True)
         for name in ready:
             group.add_leaf(Text(clean(name)), data=("ready", name, None))
         vms = len(assessment.vms)
@@ -161,7 +180,7 @@ class LimitationsStep(StepPane):
         if kind == "finding":
             f: Finding = payload
             heading = Text(f"{SEVERITY_MARK[f.severity]} {f.severity.upper()}: {clean(f.title)}")
-            heading.stylize(SEVERITY_STYLE[f.severity])
+            heading.stylize(self.looks.style(SEVERITY_LOOK[f.severity]))
             title.update(heading)
             text = Text()
             text.append(f"{clean(name)} · rule {clean(f.rule)}\n\n", style="dim")
@@ -174,7 +193,7 @@ class LimitationsStep(StepPane):
             title.update(Text(f"? {clean(name)} could not be assessed", style="bold"))
             body.update(Text("\n".join(f"- {clean(r)}" for r in payload) or "Some facts could not be read."))
         elif kind == "ready":
-            title.update(Text(f"✓ {clean(name)} is ready", style=GOOD))
+            title.update(Text(f"✓ {clean(name)} is ready", style=self.looks.good))
             body.update("No blocker and no warning: nothing to do before enabling backup.")
         else:
             title.update("No findings.")
@@ -192,7 +211,10 @@ class LimitationsStep(StepPane):
         table.clear()
         for item in self.seed:
             table.add_row(
-                Text(SEED_MARK.get(item.status, item.status), style=SEED_STYLE.get(item.status, "")),
+                Text(
+                    SEED_MARK.get(item.status, item.status),
+                    style=self.looks.style(SEED_LOOK.get(item.status, "")),
+                ),
                 str(item.affected_vms),
                 _clip(item.limitation, 48),
                 _clip(item.today, 60),
@@ -220,7 +242,10 @@ class LimitationsStep(StepPane):
             return
         item = self.seed[index]
         text = Text()
-        text.append(f"{SEED_MARK.get(item.status, item.status)} ", style=SEED_STYLE.get(item.status, ""))
+        text.append(
+            f"{SEED_MARK.get(item.status, item.status)} ",
+            style=self.looks.style(SEED_LOOK.get(item.status, "")),
+        )
         text.append(f"2015: {item.limitation}\n", style="bold")
         text.append(f"Today: {item.today}\n")
         text.append(f"In 2015 it would have hit {_plural(item.affected_vms, 'VM')} of yours. ")

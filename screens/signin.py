@@ -12,7 +12,9 @@ from textual.widgets import Button, LoadingIndicator, Select, Static
 from screens.base import StepPane
 from tui.azure import AUTH_METHODS, INTERACTIVE_METHODS, CloudMetadataError, explain
 from tui.textsafe import markup
+from tui.widgets.busy import Busy
 from tui.widgets.dialogs import DeviceCodeDialog
+from tui.wizard import Step, WizardModel
 
 AUTH_HELP = {
     "default": "DefaultAzureCredential: environment, workload identity, managed identity, Azure CLI, ...",
@@ -25,13 +27,26 @@ AUTH_HELP = {
 
 
 class SignInStep(StepPane):
-    _dialog: DeviceCodeDialog | None = None  # open while a device code sign-in waits for the user
-    STEP_ID = "signin"
+    STEP_ID = Step.SIGNIN
     TITLE = "Sign in"
     PURPOSE = "Who vmbackup-prep acts as. Every read and every change in Azure is made with this identity."
+    DEFAULT_CSS = """
+    SignInStep {
+        #signin-target, #signin-identity { padding: 0 0 1 0; }
+        #signin-controls { height: auto; }
+        #signin-controls Select { width: 1fr; }
+        #signin-loading { height: 1; }
+    }
+    """
+
+    def __init__(self, model: WizardModel) -> None:
+        super().__init__(model)
+        self._dialog: DeviceCodeDialog | None = None  # open while a device code sign-in waits for the user
+        self._why_not = ""  # why the last sign-in did not succeed
 
     def body(self) -> ComposeResult:
-        yield Static("", id="signin-target")
+        conn = self.model.connection
+        yield Static(f"Target: {conn.label}\nARM endpoint: {conn.target.arm_endpoint}", id="signin-target")
         yield LoadingIndicator(id="signin-loading")
         yield Static("", id="signin-identity")
         with Horizontal(id="signin-controls"):
@@ -39,23 +54,13 @@ class SignInStep(StepPane):
                 [(f"{m}: {AUTH_HELP[m]}", m) for m in AUTH_METHODS],
                 id="auth",
                 allow_blank=False,
-                value=self.wizard.connection.auth
-                if self.wizard.connection.auth in AUTH_METHODS
-                else "default",
+                value=conn.auth if conn.auth in AUTH_METHODS else "default",
             )
             yield Button("Sign in", id="signin-button", variant="primary")
 
     def on_mount(self) -> None:
-        conn = self.wizard.connection
-        self.query_one("#signin-target", Static).update(
-            f"Target: {conn.label}\nARM endpoint: {conn.target.arm_endpoint}"
-        )
         self.query_one("#signin-loading").display = False
         self.load()
-
-    def entered(self) -> None:
-        if self.wizard.session.identity:
-            self.query_one("#signin-button", Button).label = "Sign in again"
 
     def load(self) -> None:
         self.sign_in()
@@ -66,49 +71,33 @@ class SignInStep(StepPane):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self, auth: str | None = None) -> None:
-        app = self.wizard
-        status = self.query_one("#signin-identity", Static)
-
         def prompt(url: str, code: str, expires: dt.datetime) -> None:
             self._dialog = DeviceCodeDialog(url, code, expires)
-            app.push_screen(self._dialog, self._device_code_closed)
+            self.app.push_screen(self._dialog, self._device_code_closed)
 
-        self.query_one("#signin-loading").display = True
-        status.update("Signing in…")
+        self.busy = Busy("Signing in…", group="signin")
         try:
-            identity = await app.workspace.sign_in(device_code_prompt=prompt, auth=auth)
+            identity = await self.model.workspace.sign_in(device_code_prompt=prompt, auth=auth)
         except CloudMetadataError:
             self._not_signed_in("The cloud's metadata could not be read (see the message).")
             raise  # the app's error router shows it in a dialog, with Retry
         except Exception as e:
-            p = explain(e, auth=app.connection.auth)
+            p = explain(e, auth=self.model.connection.auth)
             self._not_signed_in(f"{markup(p.title)}: {markup(p.detail)}\nWhat to do: {markup(p.remedy)}")
             return
         finally:
-            self.query_one("#signin-loading").display = False
-            if self._dialog is not None and app.screen is self._dialog:
+            self.busy = None
+            if self._dialog is not None and self.app.screen is self._dialog:
                 self._dialog.dismiss(None)
             self._dialog = None
-        app.session.identity = identity
-        lines = [
-            f"[b]Signed in[/b] as {markup(identity.get('principal') or identity.get('oid'))}",
-            f"Tenant: {markup(identity.get('tid'))}",
-            f"Object id: {markup(identity.get('oid'))}",
-            f"Method: {app.connection.auth}",
-        ]
-        memory = app.connection.memory
-        if app.connection.auth in INTERACTIVE_METHODS and memory is not None:
-            lines.append(memory.note or "Remembered until you run `vmbackup-prep logout`.")
-        status.update("\n".join(lines))
-        self.query_one("#signin-button", Button).label = "Sign in again"
-        app.refresh_nav()
+        self._why_not = ""
+        self.model.signed_in(identity)
+        self.changed()
 
     def _not_signed_in(self, why: str) -> None:
-        self.query_one("#signin-identity", Static).update(
-            f"[b]Not signed in.[/b] {why}\nPress Sign in to try again, or pick another sign-in method."
-        )
-        self.wizard.session.identity = {}
-        self.wizard.refresh_nav()
+        self._why_not = why
+        self.model.signed_out()
+        self.changed()
         self.query_one("#signin-button", Button).focus()
 
     def _device_code_closed(self, result: str | None) -> None:
@@ -116,10 +105,39 @@ class SignInStep(StepPane):
         self._dialog = None
         if result != "cancel":
             return
-        self.wizard.workspace.cancel_sign_in()
+        self.model.workspace.cancel_sign_in()
         self.workers.cancel_group(self, "signin")
-        self.query_one("#signin-loading").display = False
+        self.busy = None
         self._not_signed_in("Sign-in cancelled.")
 
+    # -- following the model ---------------------------------------------------------------------------
+    def show_model(self) -> None:
+        self.show_busy(self.busy)
+
+    def show_busy(self, busy: Busy | None) -> None:
+        self.query_one("#signin-loading").display = busy is not None
+        status = self.query_one("#signin-identity", Static)
+        identity = self.model.session.identity
+        self.query_one("#signin-button", Button).label = "Sign in again" if identity else "Sign in"
+        if busy is not None:
+            status.update(busy.line)
+        elif identity:
+            conn = self.model.connection
+            lines = [
+                f"[b]Signed in[/b] as {markup(identity.get('principal') or identity.get('oid'))}",
+                f"Tenant: {markup(identity.get('tid'))}",
+                f"Object id: {markup(identity.get('oid'))}",
+                f"Method: {conn.auth}",
+            ]
+            if conn.auth in INTERACTIVE_METHODS and conn.memory is not None:
+                lines.append(conn.memory.note or "Remembered until you run `vmbackup-prep logout`.")
+            status.update("\n".join(lines))
+        elif self._why_not:
+            status.update(
+                f"[b]Not signed in.[/b] {self._why_not}\nPress Sign in to try again, or pick another sign-in method."
+            )
+        else:
+            status.update("")
+
     def blocked_reason(self) -> str | None:
-        return None if self.wizard.session.identity else "Sign in to continue."
+        return None if self.model.session.identity else "Sign in to continue."

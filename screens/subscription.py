@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Input, ProgressBar, Static
+from textual.widgets import DataTable, Input, Static
 
 from screens.base import StepPane
 from tui.model import SubscriptionFacts
+from tui.services.providers import is_registered
 from tui.services.subscriptions import subscription_overview, unusable_reason
 from tui.textsafe import clean, markup
-from tui.widgets.badges import BAD, GOOD, WARN
+from tui.widgets.busy import Busy, BusyBar
 from tui.widgets.dialogs import ConfirmDialog
+from tui.wizard import Step, WizardModel
+
+REGISTER_BODY = (
+    "Register the Microsoft.RecoveryServices resource provider in subscription {name} ({id})?\n\n"
+    "This is a subscription-level change (POST .../providers/Microsoft.RecoveryServices/register). It lets the "
+    "subscription hold Recovery Services vaults; it costs nothing and creates no resource. It usually takes a "
+    "minute.\n\nEquivalent: az provider register --namespace Microsoft.RecoveryServices"
+)
 
 
 class SubscriptionStep(StepPane):
-    STEP_ID = "subscription"
+    STEP_ID = Step.SUBSCRIPTION
     TITLE = "Subscription"
     PURPOSE = "Pick the subscription whose VMs you want to back up. Type to filter; Enter chooses."
+    KEYS: ClassVar = (("enter", "choose the highlighted subscription"),)
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, model: WizardModel) -> None:
+        super().__init__(model)
         self.subs: list[SubscriptionFacts] = []
         self.loaded = False
+        self.advance_after: str | None = None  # the subscription whose scan the user waits for, to move on
 
     def body(self) -> ComposeResult:
         yield Input(placeholder="filter by name or id", id="sub-filter")
@@ -31,13 +44,11 @@ class SubscriptionStep(StepPane):
         table.add_columns("Subscription", "State", "Access", "RS provider", "VMs", "Id")
         yield table
         yield Static("", id="sub-status")
-        yield ProgressBar(id="sub-progress", show_eta=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#sub-progress").display = False
+        yield BusyBar(id="sub-progress", show_eta=False).data_bind(StepPane.busy)
 
     def entered(self) -> None:
-        if not self.loaded and self.wizard.session.identity:
+        self.advance_after = None  # arriving afresh: an earlier wait is over
+        if not self.loaded and self.model.session.identity:
             self.load()
         self.query_one("#sub-table", DataTable).focus()
 
@@ -47,43 +58,68 @@ class SubscriptionStep(StepPane):
 
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
     async def load_subscriptions(self) -> None:
+        factory = self.model.workspace.factory
+        assert factory is not None
         self.query_one("#sub-status", Static).update("Reading subscriptions…")
         table = self.query_one("#sub-table", DataTable)
         table.loading = True
         try:
-            assert self.wizard.workspace.factory is not None
-            self.subs = await subscription_overview(self.wizard.workspace.factory)
+            self.subs = await subscription_overview(factory)
         finally:
             table.loading = False
         self.render_table()
+        self.show_busy(None)
+
+    # -- following the model ---------------------------------------------------------------------------
+    def show_model(self) -> None:
+        self.render_table()
+        self.show_busy(self.busy)
+        sub, inv = self.model.session.subscription, self.model.inventory
+        if (
+            self.advance_after is not None
+            and sub is not None
+            and inv is not None
+            and sub.id == self.advance_after
+        ):
+            self.advance_after = None  # its scan is in: on to the vault
+            self.post_message(self.Navigate(Step.VAULT))
+
+    def show_busy(self, busy: Busy | None) -> None:
+        self.query_one("#sub-status", Static).update(busy.line if busy else self.status_line())
+
+    def status_line(self) -> str:
+        sub, inv = self.model.session.subscription, self.model.inventory
+        if sub is not None and inv is not None and (scanned := inv.subscription(sub.id)) is not None:
+            return f"{markup(sub.name)}: {len(inv.vms)} VMs in {len(scanned.regions)} regions, {len(inv.vaults)} vaults."
+        if not self.subs:
+            return ""
         usable = sum(unusable_reason(s) is None for s in self.subs)
-        self.query_one("#sub-status", Static).update(
-            f"{len(self.subs)} subscriptions, {usable} usable. Enter chooses the highlighted one."
-        )
+        return f"{len(self.subs)} subscriptions, {usable} usable. Enter chooses the highlighted one."
 
     def render_table(self) -> None:
+        looks = self.looks
         table = self.query_one("#sub-table", DataTable)
         needle = self.query_one("#sub-filter", Input).value.strip().lower()
+        chosen = self.model.session.subscription
         table.clear()
         for s in self.subs:
             if needle and needle not in s.name.lower() and needle not in s.id.lower():
                 continue
-            bad = unusable_reason(s)
-            style = "dim" if bad else ""
-            chosen = (
-                self.wizard.session.subscription is not None and self.wizard.session.subscription.id == s.id
-            )
+            style = "dim" if unusable_reason(s) else ""
             prov = s.provider_state or "-"
             table.add_row(
-                Text(("● " if chosen else "  ") + clean(s.name), style=style),
-                Text(clean(s.state), style=GOOD if s.state == "Enabled" else BAD),
-                Text(s.access, style=GOOD if s.access == "ok" else BAD),
-                Text(clean(prov), style=GOOD if prov == "Registered" else WARN),
+                Text(
+                    ("● " if chosen is not None and chosen.id == s.id else "  ") + clean(s.name), style=style
+                ),
+                Text(clean(s.state), style=looks.good if s.state == "Enabled" else looks.bad),
+                Text(clean(s.access), style=looks.good if s.access == "ok" else looks.bad),
+                Text(clean(prov), style=looks.good if prov == "Registered" else looks.warn),
                 str(sum(s.regions.values())) if s.access == "ok" else "-",
                 Text(clean(s.id), style="dim"),
                 key=s.id,
             )
 
+    # -- choosing -----------------------------------------------------------------------------------------
     @on(Input.Changed, "#sub-filter")
     def _filter(self) -> None:
         self.render_table()
@@ -101,84 +137,46 @@ class SubscriptionStep(StepPane):
     def choose(self, sub: SubscriptionFacts) -> None:
         reason = unusable_reason(sub)
         if reason:
-            self.wizard.notify(
+            self.app.notify(
                 f"{markup(sub.name)} cannot be used: {markup(reason)}.", severity="warning", timeout=8
             )
             return
-        if sub.provider_state != "Registered":
-            body = (
-                f"Register the Microsoft.RecoveryServices resource provider in subscription {clean(sub.name)} "
-                f"({clean(sub.id)})?\n\nThis is a subscription-level change (POST .../providers/Microsoft.RecoveryServices/"
-                "register). It lets the subscription hold Recovery Services vaults; it costs nothing and creates "
-                "no resource. It usually takes a minute.\n\nEquivalent: az provider register --namespace "
-                "Microsoft.RecoveryServices"
-            )
+        if not is_registered(sub.provider_state):
 
             def confirmed(ok: bool | None) -> None:
                 if ok:
                     self.register(sub)
 
-            self.wizard.push_screen(
+            body = REGISTER_BODY.format(name=sub.name, id=sub.id)
+            self.app.push_screen(
                 ConfirmDialog("Register Recovery Services?", body, confirm="Register"), confirmed
             )
             return
-        self.load_inventory(sub)
+        self.scan(sub)
+
+    def scan(self, sub: SubscriptionFacts) -> None:
+        """Ask for the subscription to be read; once its scan is in, move on to the vault."""
+        self.advance_after = sub.id
+        self.post_message(self.RescanRequested(sub))
 
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
     async def register(self, sub: SubscriptionFacts) -> None:
-        status = self.query_one("#sub-status", Static)
-        status.update(
-            f"Registering Microsoft.RecoveryServices in {markup(sub.name)}… (waiting for Registered)"
-        )
+        text = f"Registering Microsoft.RecoveryServices in {sub.name}… (waiting for Registered)"
+        self.busy = Busy(text, group="subscriptions")
         try:
-            state = await self.wizard.workspace.vaults().register_provider(sub.id)
+            state = await self.model.workspace.vaults().register_provider(sub.id)
         except Exception as e:
-            self.wizard.session.record(
-                "register-provider",
-                f"/subscriptions/{sub.id}",
-                "failed",
-                detail=str(e),
-                namespace="Microsoft.RecoveryServices",
-            )
+            self.model.provider_registered(sub, None, str(e))
+            self.changed()
             raise
-        self.wizard.session.record(
-            "register-provider",
-            f"/subscriptions/{sub.id}",
-            "succeeded",
-            detail=f"state {state}",
-            namespace="Microsoft.RecoveryServices",
-        )
-        sub.provider_state = state
-        self.render_table()
-        self.wizard.notify(f"Microsoft.RecoveryServices is {markup(state)} in {markup(sub.name)}.")
-        self.load_inventory(sub)
-
-    @work(exclusive=True, group="inventory", exit_on_error=False)
-    async def load_inventory(self, sub: SubscriptionFacts) -> None:
-        bar = self.query_one("#sub-progress", ProgressBar)
-        status = self.query_one("#sub-status", Static)
-        bar.display = True
-        bar.update(total=None, progress=0)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            status.update(f"Reading {markup(sub.name)}: {markup(stage)} ({done}/{total})")
-            bar.update(total=max(total, 1), progress=done)
-
-        try:
-            inventory = await self.wizard.workspace.scan(sub.id, progress)
         finally:
-            bar.display = False
-        self.wizard.session.choose_subscription(inventory.subscription(sub.id) or sub)
-        self.wizard.inventory_loaded(inventory)
-        self.render_table()
-        status.update(
-            f"{markup(sub.name)}: {len(inventory.vms)} VMs in {len(inventory.subscriptions[0].regions)} regions, "
-            f"{len(inventory.vaults)} vaults."
-        )
-        if self.wizard.current == self.STEP_ID:
-            self.wizard.go("vault")
+            self.busy = None
+        self.model.provider_registered(sub, state, None)
+        self.changed()
+        self.app.notify(f"Microsoft.RecoveryServices is {markup(state)} in {markup(sub.name)}.")
+        self.scan(sub)
 
     def blocked_reason(self) -> str | None:
-        if self.wizard.session.subscription is None or self.wizard.inventory is None:
+        if self.model.session.subscription is None or self.model.inventory is None:
             return "Enter on a subscription chooses it."
         return None

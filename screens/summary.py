@@ -1,46 +1,38 @@
-"""Step 8: verdict counts, what was chosen and changed in Azure, and the export (JSON, Markdown, az script)."""
+"""Step 9: verdict counts, what was chosen and changed in Azure, and the export (JSON, Markdown, az script)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import platformdirs
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Resize
+from textual.message import Message
 from textual.widgets import Button, Input, Static
 
 from screens.base import StepPane
-from tui.services.assessment import Assessment, assess
-from tui.services.findings import summary_scope
+from tui.services.actions import Outcome
 from tui.session import Action
 from tui.textsafe import clean, markup
-from tui.widgets.badges import BAD, GOOD, WARN
+from tui.widgets.badges import Looks
 from tui.widgets.charts import verdict_bars
+from tui.wizard import ExportResult, Step, WizardModel
 
-NARROW = 90
 RESULT_MARK = {
-    "succeeded": ("✓", GOOD),
-    "failed": ("✖", BAD),
-    "refused": ("⊘", WARN),
-    "skipped": ("-", "dim"),
+    Outcome.SUCCEEDED: ("✓", "good"),
+    Outcome.FAILED: ("✖", "bad"),
+    Outcome.REFUSED: ("⊘", "warn"),
+    Outcome.SKIPPED: ("-", "dim"),
 }
-
-
-def default_export_dir() -> str:
-    return str(Path(platformdirs.user_documents_dir()) / "vmbackup-prep")
 
 
 def _short(resource_id: str) -> str:
     return resource_id.rstrip("/").rsplit("/", 1)[-1] or resource_id
 
 
-def action_line(a: Action) -> Text:
-    mark, style = RESULT_MARK.get(a.result, ("?", ""))
+def action_line(a: Action, looks: Looks) -> Text:
+    mark, look = RESULT_MARK.get(a.result, ("?", ""))
     line = Text()
-    line.append(f"{mark} {a.result:<9} ", style=style)
+    line.append(f"{mark} {a.result:<9} ", style=looks.style(look))
     line.append(f"{clean(a.what)} ", style="bold")
     line.append(f"{clean(_short(a.target))}  ")
     line.append(clean(a.when), style="dim")
@@ -50,13 +42,37 @@ def action_line(a: Action) -> Text:
 
 
 class SummaryStep(StepPane):
-    STEP_ID = "summary"
+    STEP_ID = Step.SUMMARY
     TITLE = "Summary"
     PURPOSE = "What was assessed, chosen and changed. Export writes a JSON report, a Markdown summary and an az script."
+    KEYS = (("enter", "export to the directory (in the field)"),)
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    SummaryStep {
+        #sum-scroll { height: 1fr; }
+        #sum-scope { height: auto; }
+        .sum-heading { text-style: bold; color: $accent; padding: 1 0 0 0; }
+        #sum-top { height: auto; }
+        #sum-verdicts { width: 36; height: auto; }
+        #sum-choice-box { width: 1fr; height: auto; }
+        #sum-actions { height: auto; }
+        #sum-export-row { height: auto; }
+        #sum-export-row Input { width: 1fr; }
+        #sum-result { height: auto; padding: 0 0 1 0; }
+    }
+    /* below 120 columns the choices go under the verdicts */
+    Screen.-narrow SummaryStep, Screen.-medium SummaryStep {
+        #sum-top { layout: vertical; }
+        #sum-verdicts { width: 1fr; }
+    }
+    """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.scope = ""
+    class ExportRequested(Message):
+        """Export now (the App's one export path, as ctrl+e)."""
+
+    def __init__(self, model: WizardModel) -> None:
+        super().__init__(model)
+        self._shown_export: ExportResult | None = None
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="sum-scroll"):
@@ -74,51 +90,37 @@ class SummaryStep(StepPane):
                 "Export to directory (Enter or the button writes the three files)", classes="sum-heading"
             )
             with Horizontal(id="sum-export-row"):
-                yield Input(id="sum-dir", placeholder="directory for the exports")
+                yield Input(self.model.export_dir, id="sum-dir", placeholder="directory for the exports")
                 yield Button("Export", id="sum-export", variant="primary")
             yield Static("", id="sum-result")
 
-    def on_mount(self) -> None:
-        self.query_one("#sum-dir", Input).value = self.wizard.export_dir or default_export_dir()
-
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "narrow")
-
-    # -- what is summarised ----------------------------------------------------------------------------------
-    def assessment(self) -> Assessment | None:
-        """The selected VMs (or, with none selected, the vault's region or the whole subscription)."""
-        app = self.wizard
-        if app.inventory is None:
-            return None
-        inventory, self.scope = summary_scope(app.inventory, app.session.selected_vm_ids, app.session.vault)
-        return assess(inventory, app.rules, vault=app.session.vault)
-
-    def entered(self) -> None:
-        assessment = self.assessment()
-        if assessment is None:
+    # -- following the model ---------------------------------------------------------------------------------
+    def show_model(self) -> None:
+        covered = self.model.summary_assessment()
+        if covered is None:
             self.query_one("#sum-scope", Static).update(
                 "Choose a subscription first: there is nothing to summarise."
             )
             return
+        assessment, scope = covered
         s = assessment.summary()
         self.query_one("#sum-scope", Static).update(
-            f"Assessed: {markup(self.scope)}. {s['vms']} VMs: {s['ready']} ready, {s['warning']} with warnings, "
+            f"Assessed: {markup(scope)}. {s['vms']} VMs: {s['ready']} ready, {s['warning']} with warnings, "
             f"{s['blocked']} blocked, {s['unknown']} unknown."
         )
-        self.query_one("#sum-chart", Static).update(verdict_bars(s, width=24))
+        self.query_one("#sum-chart", Static).update(verdict_bars(s, self.looks, width=24))
         self.query_one("#sum-choices", Static).update(self.choices_text())
-        actions = self.wizard.session.actions
+        looks, actions = self.looks, self.model.session.actions
         out = (
-            Text("\n").join(action_line(a) for a in actions)
+            Text("\n").join(action_line(a, looks) for a in actions)
             if actions
             else Text("Nothing in Azure was changed.")
         )
         self.query_one("#sum-actions", Static).update(out)
-        if not self.wizard.session.exports:
-            self.query_one("#sum-result", Static).update("Not exported yet.")
+        self.show_export()
 
     def choices_text(self) -> Text:
-        session = self.wizard.session
+        session = self.model.session
         sub, vault = session.subscription, session.vault
         rows = [
             ("Subscription", f"{sub.name} ({sub.id})" if sub else "-"),
@@ -139,44 +141,39 @@ class SummaryStep(StepPane):
             text.append(clean(v))
         return text
 
-    # -- export --------------------------------------------------------------------------------------------
+    def show_export(self) -> None:
+        """The last export: its files, or why it failed (then the directory field has the focus)."""
+        result, box = self.model.last_export, self.query_one("#sum-result", Static)
+        box.set_class(result is not None and result.error is not None, "blocked")
+        if result is None:
+            box.update("Not exported yet.")
+        elif result.error is not None:
+            box.update(
+                Text(
+                    clean(
+                        f"✖ Export failed: cannot write to {result.where or result.directory}: {result.error}."
+                    )
+                    + "\n"
+                    "Nothing was lost: choose another directory above and press Export again."
+                )
+            )
+            if result is not self._shown_export:
+                self.query_one("#sum-dir", Input).focus()
+        else:
+            text = Text("✓ Exported:\n", style="bold")
+            labels = ("JSON report ", "Markdown    ", "az script   ")
+            for i, (label, path) in enumerate(zip(labels, result.paths, strict=True)):
+                text.append(("\n" if i else "") + label, style="bold")
+                text.append(clean(str(path)))
+            box.update(text)
+        self._shown_export = result
+
+    # -- export ----------------------------------------------------------------------------------------------
+    @on(Input.Changed, "#sum-dir")
+    def _directory_typed(self, event: Input.Changed) -> None:
+        self.model.export_dir = event.value
+
     @on(Button.Pressed, "#sum-export")
     @on(Input.Submitted, "#sum-dir")
     def _export_pressed(self) -> None:
-        self.export()
-
-    def export(self) -> list[Path] | None:
-        """Write the three files atomically; show their paths, or why they could not be written."""
-        result = self.query_one("#sum-result", Static)
-        field = self.query_one("#sum-dir", Input)
-        directory = field.value.strip() or default_export_dir()
-        assessment = self.assessment()
-        if assessment is None:
-            self.wizard.notify(
-                "Choose a subscription first: there is nothing to export yet.", severity="warning"
-            )
-            return None
-        try:
-            paths = self.wizard.session.export(assessment, directory)
-        except OSError as e:
-            reason = e.strerror or str(e)
-            where = e.filename or directory
-            result.set_class(True, "blocked")
-            result.update(
-                Text(
-                    f"✖ Export failed: cannot write to {where}: {reason}.\n"
-                    "Nothing was lost: choose another directory above and press Export again.",
-                )
-            )
-            self.wizard.notify(f"Export failed: {reason}", severity="error")
-            field.focus()
-            return None
-        result.set_class(False, "blocked")
-        text = Text("✓ Exported:\n", style="bold")
-        labels = ("JSON report ", "Markdown    ", "az script   ")
-        for i, (label, path) in enumerate(zip(labels, paths, strict=True)):
-            text.append(("\n" if i else "") + label, style="bold")
-            text.append(str(path))
-        result.update(text)
-        self.wizard.notify(f"Exported to {Path(directory).expanduser()}")
-        return paths
+        self.post_message(self.ExportRequested())

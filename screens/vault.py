@@ -2,131 +2,109 @@
 
 Every write goes plan -> confirmation (what is sent, what becomes permanent) -> apply -> result re-read from
 Azure; each request is recorded in the session. The rules and texts live in tui/services/vaults.py and
-tui/widgets/vault_text.py; this module only wires widgets to them.
+tui/widgets/vault_text.py, the lists, details and form in tui/widgets/vault_*.py; this module wires them to
+the wizard model.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter
+from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, OptionList, ProgressBar, Select, Static
-from textual.widgets.option_list import Option
+from textual.containers import VerticalScroll
+from textual.widgets import Input, OptionList, Static
 
 from screens.base import StepPane
-from tui.azure import explain
-from tui.model import Inventory, VaultFacts
-from tui.services.vaults import (
-    ApplyResult,
-    Plan,
-    VaultService,
-    validate_resource_group_name,
-    validate_vault_name,
-)
+from tui.model import VaultFacts
+from tui.services.vaults import ApplyResult, NameCheck, Plan, VaultService
 from tui.textsafe import clean, markup
+from tui.widgets.busy import Busy, BusyBar
 from tui.widgets.dialogs import ConfirmDialog
-from tui.widgets.redundancy import RedundancyPicker, short_redundancy
-from tui.widgets.vault_text import (
-    SESSION_ACTION,
-    SESSION_RESULT,
-    plan_body,
-    result_text,
-    vault_facts,
-    vault_line,
-)
-
-NEW_VAULT = "new-vault"  # the "+ Create a new vault" option of the vault list
-NEW_GROUP = "\0new-group"  # the "new resource group" choice of the group Select (not a valid group name)
-NEW_GROUP_LABEL = "new resource group, named →"
-NAME_CHECK_DELAY = 0.4  # seconds of no typing before the availability check
+from tui.widgets.redundancy import RedundancyPicker
+from tui.widgets.vault_details import VaultDetails
+from tui.widgets.vault_form import NewVault, NewVaultForm
+from tui.widgets.vault_picker import NEW_VAULT, VaultPicker, region_key
+from tui.widgets.vault_text import plan_body, result_text, vault_line
+from tui.wizard import Step, WizardModel
 
 
-def region_key(location: str) -> str:
-    return location.replace(" ", "").lower()
+@dataclass(frozen=True)
+class Said:
+    """The outcome of the last action (a result, a refusal, a cancel), for the subscription it was in."""
+
+    subscription_id: str
+    text: str = ""
+    cls: str = ""
+    result: ApplyResult | None = None  # its "Now in Azure" line follows the vault as the model knows it
 
 
 class VaultStep(StepPane):
-    STEP_ID = "vault"
+    STEP_ID = Step.VAULT
     TITLE = "Vault"
     PURPOSE = "The vault must be in the VMs' region. Pick a region, then a vault there (Enter uses it) or create one."
+    KEYS: ClassVar = VaultPicker.KEYS
+    DEFAULT_CSS = """
+    VaultStep {
+        #vault-body { height: 1fr; }
+        #vault-progress-text, #vault-result { padding: 1 0 0 0; }
+        #vault-result { height: auto; }
+    }
+    """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.picked_region: str | None = None  # highlighted region
-        self.vault_key: str | None = None  # highlighted vault id, or NEW_VAULT
+    def __init__(self, model: WizardModel) -> None:
+        super().__init__(model)
         self.groups: dict[str, list[str]] | None = None  # region -> resource group names; None: not read
-        self.group_choice: dict[str, str] = {}  # region -> chosen group (or NEW_GROUP)
-        self.new_group: dict[str, str] = {}  # region -> name typed for a new group
-        self._form_region: str | None = None
-        self._inventory: Inventory | None = None
         self._groups_sub: str | None = None
-        self._name_ok: bool | None = None  # availability of the typed name: None unknown/pending
-        self._busy = False
+        self._said: Said | None = None
 
-    # -- layout --------------------------------------------------------------------------------------------
     def body(self) -> ComposeResult:
         with VerticalScroll(id="vault-body"):
-            with Horizontal(id="vault-pickers"):
-                with Vertical(id="vault-regions-box"):
-                    yield Static("Region · VMs · vaults", classes="vault-head")
-                    yield OptionList(id="vault-regions")
-                with Vertical(id="vault-list-box"):
-                    yield Static("Vaults", id="vault-list-head", classes="vault-head")
-                    yield OptionList(id="vault-list")
+            yield VaultPicker(id="vault-pickers")
             yield Static("", id="vault-progress-text", markup=False)
-            yield ProgressBar(id="vault-progress", show_eta=False, show_percentage=False)
+            yield BusyBar(id="vault-progress", show_eta=False, show_percentage=False).data_bind(StepPane.busy)
             yield Static("", id="vault-result", markup=False)
-            with Vertical(id="vault-existing"):
-                yield Static("", id="vault-facts", markup=False)
-                yield RedundancyPicker(id="vault-edit-redundancy")
-                with Horizontal(classes="vault-buttons"):
-                    yield Button("Use this vault", id="vault-use", variant="primary")
-                    yield Button("Change redundancy…", id="vault-change")
-            with Vertical(id="vault-create"):
-                yield Input(placeholder="new vault name, e.g. rsv-backup-northeurope", id="vault-name")
-                yield Static("", id="vault-name-status", markup=False)
-                with Horizontal(id="vault-rg-row"):
-                    yield Select([(NEW_GROUP_LABEL, NEW_GROUP)], id="vault-rg", allow_blank=False)
-                    yield Input(placeholder="new resource group name", id="vault-new-rg")
-                yield Static("", id="vault-rg-status", markup=False)
-                yield RedundancyPicker(id="vault-new-redundancy")
-                with Horizontal(classes="vault-buttons"):
-                    yield Button("Create vault…", id="vault-create-button", variant="primary")
-
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 76, "-narrow")  # lists above each other on small terminals
+            yield VaultDetails(id="vault-existing")
+            yield NewVaultForm(self._check_name, id="vault-create")
 
     def on_mount(self) -> None:
-        for wid in (
-            "#vault-existing",
-            "#vault-create",
-            "#vault-progress",
-            "#vault-progress-text",
-            "#vault-result",
-        ):
+        for wid in ("#vault-existing", "#vault-create", "#vault-progress-text", "#vault-result"):
             self.query_one(wid).display = False
 
-    # -- arrival and data ------------------------------------------------------------------------------------
+    @property
+    def picker(self) -> VaultPicker:
+        return self.query_one(VaultPicker)
+
+    def service(self) -> VaultService:
+        return self.model.workspace.vaults()
+
+    # -- following the model -----------------------------------------------------------------------------
+    def show_model(self) -> None:
+        inv = self.model.inventory
+        if inv is None:
+            self.picker.query_one("#vault-regions", OptionList).clear_options()
+        else:
+            self.picker.show(inv.vms, inv.vaults, self.model.session.vault)
+        self.show_detail()
+        self.show_said()
+
     def entered(self) -> None:
-        if self.wizard.inventory is not self._inventory:
-            self.render_regions()
-        sub = self.wizard.session.subscription
+        sub = self.model.session.subscription
         if sub is not None and self._groups_sub != sub.id:
             self.load_groups()
         if self.app.focused is None or self not in self.app.focused.ancestors:
-            self.query_one("#vault-regions", OptionList).focus()
+            # the list is at the top: no scrolling to it (on a step just shown the layout may not be done)
+            self.picker.query_one("#vault-regions", OptionList).focus(scroll_visible=False)
 
     def load(self) -> None:
-        self.render_regions()
+        self.redraw()
         self.load_groups()
 
     @work(exclusive=True, group="vault-groups", exit_on_error=False)
     async def load_groups(self) -> None:
-        sub = self.wizard.session.subscription
-        factory = self.wizard.workspace.factory
+        sub = self.model.session.subscription
+        factory = self.model.workspace.factory
         if sub is None or factory is None:
             return
         self._groups_sub = sub.id
@@ -135,332 +113,88 @@ class VaultStep(StepPane):
             if group.name:
                 groups.setdefault(region_key(group.location or ""), []).append(group.name)
         self.groups = {r: sorted(names, key=str.lower) for r, names in groups.items()}
-        self._form_region = None  # rebuild the group choice with the real list
         self.show_detail()
 
-    def service(self) -> VaultService:
-        return self.wizard.workspace.vaults()
-
-    def vaults_in(self, region: str | None) -> list[VaultFacts]:
-        inv = self.wizard.inventory
-        if inv is None or region is None:
-            return []
-        return sorted(
-            (v for v in inv.vaults if region_key(v.location) == region), key=lambda v: v.name.lower()
-        )
-
-    def _vault(self, vault_id: str | None) -> VaultFacts | None:
-        inv = self.wizard.inventory
-        return inv.vault(vault_id) if inv is not None and vault_id else None
-
-    # -- region and vault lists ------------------------------------------------------------------------------
-    def render_regions(self) -> None:
-        inv = self._inventory = self.wizard.inventory
-        regions = self.query_one("#vault-regions", OptionList)
-        regions.clear_options()
-        if inv is None:
-            return
-        vms = Counter(region_key(vm.location) for vm in inv.vms)
-        vaults = Counter(region_key(v.location) for v in inv.vaults)
-        order = sorted(vms, key=lambda r: (-vms[r], r))
-        if not order:
-            regions.add_option(Option("No VMs in this subscription", disabled=True))
-            self.query_one("#vault-list", OptionList).clear_options()
-            return
-        chosen = self.wizard.session.vault
-        width = max(len(r) for r in order)
-        for r in order:
-            mark = "●" if chosen is not None and region_key(chosen.location) == r else " "
-            n, k = vms[r], vaults[r]
-            text = f"{mark} {r:<{width}} {n:>3} VM{'s' if n != 1 else ' '}, {k} vault{'s' if k != 1 else ''}"
-            regions.add_option(Option(text, id=r))
-        if self.picked_region not in order:
-            self.picked_region = region_key(chosen.location) if chosen is not None else None
-            if self.picked_region not in order:
-                self.picked_region = order[0]
-        regions.highlighted = order.index(self.picked_region)
-        self.render_vaults()
-
-    def render_vaults(self) -> None:
-        vault_list = self.query_one("#vault-list", OptionList)
-        vault_list.clear_options()
-        vaults = self.vaults_in(self.picked_region)
-        chosen = self.wizard.session.vault
-        for v in vaults:
-            mark = "●" if chosen is not None and chosen.id.lower() == v.id.lower() else " "
-            lock = "locked" if v.redundancy_locked else "unlocked" if v.redundancy_locked is False else "?"
-            vault_list.add_option(
-                Option(f"{mark} {markup(v.name)} · {short_redundancy(v.redundancy)} · {lock}", id=v.id)
-            )
-        vault_list.add_option(Option("+ Create a new vault", id=NEW_VAULT))
-        ids = [v.id for v in vaults] + [NEW_VAULT]
-        if self.vault_key not in ids:
-            in_region = chosen is not None and chosen.id in ids
-            self.vault_key = chosen.id if in_region and chosen else ids[0]
-        vault_list.highlighted = ids.index(self.vault_key)
-        self.query_one("#vault-list-head", Static).update(f"Vaults in {self.picked_region}")
-        self.show_detail()
-
-    @on(OptionList.OptionHighlighted, "#vault-regions")
-    def _region_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_id and event.option_id != self.picked_region:
-            self.picked_region = event.option_id
-            self.render_vaults()
-
-    @on(OptionList.OptionSelected, "#vault-regions")
-    def _region_selected(self) -> None:
-        self.query_one("#vault-list", OptionList).focus()
-
-    @on(OptionList.OptionHighlighted, "#vault-list")
-    def _vault_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_id and event.option_id != self.vault_key:
-            self.vault_key = event.option_id
-            self.show_detail()
-
-    @on(OptionList.OptionSelected, "#vault-list")
-    def _vault_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option_id == NEW_VAULT:
-            self.query_one("#vault-name", Input).focus()
-        else:
-            vault = self._vault(event.option_id)
-            if vault is not None:
-                self.use_vault(vault)
-
-    # -- details: an existing vault or the create form --------------------------------------------------------
-    def show_detail(self) -> None:
-        creating = self.vault_key == NEW_VAULT
-        self.query_one("#vault-create").display = creating
-        self.query_one("#vault-existing").display = not creating and self.vault_key is not None
-        if creating:
-            self.prepare_form()
-        else:
-            self.show_existing()
-
-    def show_existing(self) -> None:
-        vault = self._vault(self.vault_key)
-        if vault is None:
-            return
-        chosen = self.wizard.session.vault
-        in_use = chosen is not None and chosen.id.lower() == vault.id.lower()
-        facts = vault_facts(vault) + ("\n● This is the vault in use." if in_use else "")
-        self.query_one("#vault-facts", Static).update(facts)
-        picker = self.query_one("#vault-edit-redundancy", RedundancyPicker)
-        picker.set_value(vault.redundancy, vault.cross_region_restore)
-        locked = vault.redundancy_locked is True
-        note = (
-            f"Locked: Azure fixed the redundancy when the first VM was protected. To use another "
-            f"redundancy, create a new vault in {vault.location}."
-            if locked
-            else "Cross Region Restore is on and cannot be turned off."
-            if vault.cross_region_restore
-            else ""
-        )
-        picker.set_locked(redundancy=locked, crr=vault.cross_region_restore, note=note)
-        self.query_one("#vault-use", Button).label = "In use ✓" if in_use else "Use this vault"
-        self._sync_buttons()
-
-    def prepare_form(self) -> None:
-        region = self.picked_region
-        if region is None or region == self._form_region:
-            self._sync_buttons()
-            return
-        self._form_region = region
-        groups = (self.groups or {}).get(region, [])
-        default_new = f"rg-backup-{region}"
-        select = self.query_one("#vault-rg", Select)
-        select.set_options([(NEW_GROUP_LABEL, NEW_GROUP)] + [(g, g) for g in groups])
-        choice = self.group_choice.get(region)
-        if choice is None:
-            choice = default_new if default_new in groups else NEW_GROUP
-        select.value = choice if choice == NEW_GROUP or choice in groups else NEW_GROUP
-        self.query_one("#vault-new-rg", Input).value = self.new_group.get(region, default_new)
-        self.query_one("#vault-name", Input).placeholder = f"new vault name, e.g. rsv-backup-{region}"
-        self._group_changed()
-        self.name_changed()
-
-    # -- create form: live validation ----------------------------------------------------------------------------
-    def chosen_group(self) -> tuple[str, bool]:
-        """(resource group name, whether it is a new group)."""
-        value = self.query_one("#vault-rg", Select).value
-        if value == NEW_GROUP or not isinstance(value, str):
-            return self.query_one("#vault-new-rg", Input).value, True
-        return value, False
-
-    @on(Select.Changed, "#vault-rg")
-    def _group_selected(self) -> None:
-        if self.picked_region is not None and self._form_region == self.picked_region:
-            self.group_choice[self.picked_region] = str(self.query_one("#vault-rg", Select).value)
-        self._group_changed()
-        self.name_changed()
-
-    @on(Input.Changed, "#vault-new-rg")
-    def _new_group_typed(self, event: Input.Changed) -> None:
-        if self.picked_region is not None and self._form_region == self.picked_region:
-            self.new_group[self.picked_region] = event.value
-        self._group_changed()
-        self.name_changed()
-
-    def _group_changed(self) -> None:
-        name, new = self.chosen_group()
-        self.query_one("#vault-new-rg", Input).display = new
-        status = self.query_one("#vault-rg-status", Static)
-        problem = validate_resource_group_name(name) if new else None
-        if problem:
-            status.update(f"✗ {problem}")
-            status.set_classes("blocked")
-        elif (
-            new
-            and self.groups is not None
-            and any(name.lower() == g.lower() for gs in self.groups.values() for g in gs)
-        ):
-            status.update(f"'{name}' already exists: the vault goes into that group.")
-            status.set_classes("muted")
-        elif new:
-            status.update(f"A new resource group '{name}' will be created in {self.picked_region}.")
-            status.set_classes("muted")
-        else:
-            status.update(f"Existing resource group '{name}'.")
-            status.set_classes("muted")
-
-    @on(Input.Changed, "#vault-name")
-    def _name_typed(self) -> None:
-        self.name_changed()
-
-    @on(Input.Submitted, "#vault-name")
-    def _name_submitted(self) -> None:
-        self.query_one("#vault-rg", Select).focus()
-
-    def name_changed(self) -> None:
-        """Validate on every keystroke; check availability once typing pauses."""
-        name = self.query_one("#vault-name", Input).value
-        status = self.query_one("#vault-name-status", Static)
-        self._name_ok = None
-        problem = validate_vault_name(name)
-        if not name:
-            status.update("Vault name: 2 to 50 letters, digits and hyphens, starting with a letter.")
-            status.set_classes("muted")
-        elif problem:
-            status.update(f"✗ {problem}")
-            status.set_classes("blocked")
-        else:
-            status.update(f"… checking whether '{name}' is available")
-            status.set_classes("muted")
-        group, _ = self.chosen_group()
-        if not problem and validate_resource_group_name(group) is None and self.picked_region:
-            self.check_name(name, group, self.picked_region)
-        else:
-            self.workers.cancel_group(self, "vault-name")
-        self._sync_buttons()
-
-    @work(exclusive=True, group="vault-name", exit_on_error=False)
-    async def check_name(self, name: str, group: str, region: str) -> None:
-        await asyncio.sleep(NAME_CHECK_DELAY)  # debounce: a newer keystroke cancels this worker
-        sub = self.wizard.session.subscription
+    async def _check_name(self, name: str, group: str, region: str) -> NameCheck:
+        sub = self.model.session.subscription
         if sub is None:
-            return
-        status = self.query_one("#vault-name-status", Static)
-        try:
-            check = await self.service().check_name(sub.id, group, region, name)
-        except Exception as exc:  # shown in place: a failed check must not interrupt typing with a dialog
-            problem = explain(exc)
-            status.update(f"? Could not check availability: {problem.title}. {problem.remedy}")
-            status.set_classes("warning")
-            return
-        if self.query_one("#vault-name", Input).value != name or self.chosen_group()[0] != group:
-            return
-        self._name_ok = check.available
-        status.update(("✓ " if check.available else "✗ ") + check.message)
-        status.set_classes("ready" if check.available else "blocked")
-        self._sync_buttons()
+            return NameCheck(False, None, "Choose a subscription first")
+        return await self.service().check_name(sub.id, group, region, name)
 
-    def form_problem(self) -> str | None:
-        name = self.query_one("#vault-name", Input).value
-        group, new = self.chosen_group()
-        return (
-            validate_vault_name(name)
-            or (validate_resource_group_name(group) if new else None)
-            or ("That name is already taken." if self._name_ok is False else None)
-        )
+    # -- details: an existing vault or the create form ---------------------------------------------------
+    @on(VaultPicker.Highlighted)
+    def show_detail(self) -> None:
+        key = self.picker.vault_key
+        creating = key == NEW_VAULT
+        form, details = self.query_one(NewVaultForm), self.query_one(VaultDetails)
+        form.display = creating
+        vault = self.model.vault(key) if not creating else None
+        details.display = vault is not None
+        if creating:
+            form.prepare(self.picker.picked_region, self.groups)
+        elif vault is not None:
+            details.show(vault, in_use=self.model.is_chosen(vault))
 
-    @on(RedundancyPicker.Changed)
-    def _redundancy_changed(self) -> None:
-        self._sync_buttons()
-
-    def _sync_buttons(self) -> None:
-        busy = self._busy
-        self.query_one("#vault-create-button", Button).disabled = busy or self.form_problem() is not None
-        vault = self._vault(self.vault_key) if self.vault_key != NEW_VAULT else None
-        change = self.query_one("#vault-change", Button)
-        use = self.query_one("#vault-use", Button)
-        if vault is None:
-            change.disabled = use.disabled = True
-            return
-        picker = self.query_one("#vault-edit-redundancy", RedundancyPicker)
-        differs = (picker.redundancy, picker.crr) != (vault.redundancy, vault.cross_region_restore)
-        change.disabled = busy or not differs
-        use.disabled = busy
-
-    # -- actions ---------------------------------------------------------------------------------------------------
-    @on(Button.Pressed, "#vault-use")
-    def _use_pressed(self) -> None:
-        vault = self._vault(self.vault_key)
-        if vault is not None:
+    @on(VaultPicker.Chosen)
+    def _chosen(self, event: VaultPicker.Chosen) -> None:
+        if event.vault_key == NEW_VAULT:
+            self.query_one("#vault-name", Input).focus()
+        elif (vault := self.model.vault(event.vault_key)) is not None:
             self.use_vault(vault)
 
+    @on(VaultDetails.Requested)
+    def _details_requested(self, event: VaultDetails.Requested) -> None:
+        if not event.change:
+            self.use_vault(event.vault)
+        elif self.busy is None:
+            self.change_vault(event.vault)
+
     def use_vault(self, vault: VaultFacts) -> None:
-        self.wizard.session.choose_vault(vault)
-        self.render_regions()
-        self.wizard.refresh_nav()
-        self.wizard.notify(
+        self.model.use_vault(vault)
+        self.changed()
+        self.app.notify(
             f"Vault {markup(vault.name)} chosen ({vault_line(vault)}). Next (ctrl+n) picks the VMs."
         )
 
-    @on(Button.Pressed, "#vault-create-button")
-    def _create_pressed(self) -> None:
-        if self.form_problem() is None and not self._busy:
-            self.create_vault()
-
-    @on(Button.Pressed, "#vault-change")
-    def _change_pressed(self) -> None:
-        vault = self._vault(self.vault_key)
-        if vault is not None and not self._busy:
-            self.change_vault(vault)
+    # -- changes ------------------------------------------------------------------------------------------
+    @on(NewVaultForm.CreateRequested)
+    def _create_requested(self, event: NewVaultForm.CreateRequested) -> None:
+        if self.busy is None:
+            self.create_vault(event.vault)
 
     @work(exclusive=True, group="vault-apply", exit_on_error=False)
-    async def create_vault(self) -> None:
-        sub = self.wizard.session.subscription
-        region = self.picked_region
-        if sub is None or region is None:
+    async def create_vault(self, new: NewVault) -> None:
+        sub = self.model.session.subscription
+        if sub is None:
             return
-        name = self.query_one("#vault-name", Input).value
-        group, new = self.chosen_group()
-        picker = self.query_one("#vault-new-redundancy", RedundancyPicker)
-        self.set_busy(f"Checking '{name}' and planning…")
+        self.busy = Busy(f"Checking '{new.name}' and planning…", group="vault-apply")
         try:
             svc = self.service()
-            check = await svc.check_name(sub.id, group, region, name)
+            check = await svc.check_name(sub.id, new.group, new.region, new.name)
             if not check.available:
-                self._name_ok = False
+                self.query_one(NewVaultForm).name_taken()
                 self.show_refusal(check.message + ".")
                 return
             plan = await svc.plan_create(
-                sub.id, group, name, region, picker.redundancy or "GeoRedundant", picker.crr, create_group=new
+                sub.id, new.group, new.name, new.region, new.redundancy, new.crr, create_group=new.new_group
             )
         finally:
-            self.set_busy(None)
+            self.busy = None
         await self.confirm_and_apply(plan, created=True)
 
     @work(exclusive=True, group="vault-apply", exit_on_error=False)
     async def change_vault(self, vault: VaultFacts) -> None:
         picker = self.query_one("#vault-edit-redundancy", RedundancyPicker)
-        self.set_busy(f"Reading {vault.name} as it is now and planning…")
+        wanted = picker.redundancy, picker.crr  # before anything re-renders the details
+        self.busy = Busy(f"Reading {vault.name} as it is now and planning…", group="vault-apply")
         try:
             svc = self.service()
             fresh = await svc.read_vault(vault.subscription_id, vault.resource_group, vault.name)
-            self.remember(fresh)
-            plan = await svc.plan_redundancy(fresh, picker.redundancy, picker.crr)
+            self.model.replace_vault(fresh)
+            self.changed()
+            plan = await svc.plan_redundancy(fresh, *wanted)
         finally:
-            self.set_busy(None)
+            self.busy = None
         await self.confirm_and_apply(plan, created=False)
 
     async def confirm_and_apply(self, plan: Plan, *, created: bool) -> None:
@@ -480,93 +214,58 @@ class VaultStep(StepPane):
         if not await self.app.push_screen_wait(dialog):
             self.say("Cancelled: nothing was sent to Azure.")
             return
-        self.set_busy(f"{plan.summary}… (creating a vault can take a minute)")
+        self.busy = Busy(f"{plan.summary}… (creating a vault can take a minute)", group="vault-apply")
         try:
             result = await self.service().apply(plan)
         finally:
-            self.set_busy(None)
-        self.record(result)
-        self.show_result(result, created=created)
-
-    def record(self, result: ApplyResult) -> None:
-        plan = result.plan
-        sub = f"/subscriptions/{plan.subscription_id}"
-        for outcome in result.outcomes:
-            action = outcome.step.action
-            if action == "register_provider":
-                target, params = sub, {"namespace": "Microsoft.RecoveryServices"}
-            else:
-                target = (
-                    f"{sub}/resourceGroups/{plan.resource_group}"
-                    if action == "create_group"
-                    else plan.vault_id
-                )
-                params = {
-                    "resource_group": plan.resource_group,
-                    "name": plan.vault_name,
-                    "location": plan.location,
-                    "redundancy": plan.redundancy,
-                    "cross_region_restore": bool(plan.cross_region_restore),
-                }
-            self.wizard.session.record(
-                SESSION_ACTION[action],
-                target,
-                SESSION_RESULT[outcome.status],
-                detail=outcome.message,
-                request_ids=[outcome.request_id] if outcome.request_id else [],
-                **params,
-            )
-
-    def show_result(self, result: ApplyResult, *, created: bool) -> None:
-        self.say(result_text(result), "ready" if result.ok else "blocked")
-        vault = result.vault
-        if vault is None:
-            return
-        self.remember(vault)
-        if result.ok:
-            self.wizard.session.choose_vault(vault)
+            self.busy = None
+        self.model.vault_changes_applied(result)
+        self._said = Said(plan.subscription_id, cls="ready" if result.ok else "blocked", result=result)
+        if result.ok and result.vault is not None:
             if created:
-                self.query_one("#vault-name", Input).value = ""
-            self.vault_key = vault.id
-        self.render_regions()
-        self.wizard.refresh_nav()
-        if result.ok:
+                self.query_one(NewVaultForm).created()
+            self.picker.vault_key = result.vault.id
             self.query_one("#vault-list", OptionList).focus()
-            self.wizard.notify(
-                f"Vault {markup(vault.name)} is ready and chosen. Next (ctrl+n) picks the VMs."
+            self.app.notify(
+                f"Vault {markup(result.vault.name)} is ready and chosen. Next (ctrl+n) picks the VMs."
             )
+        self.changed()
+        self.show_said()
 
-    def remember(self, vault: VaultFacts) -> None:
-        """Put the vault as just read into the inventory (replacing the older facts)."""
-        inv = self.wizard.inventory
-        if inv is None:
-            return
-        inv.vaults = [v for v in inv.vaults if v.id.lower() != vault.id.lower()] + [vault]
-        chosen = self.wizard.session.vault
-        if chosen is not None and chosen.id.lower() == vault.id.lower():
-            self.wizard.session.vault = vault
-
+    # -- what happened ------------------------------------------------------------------------------------
     def show_refusal(self, reason: str) -> None:
         self.say(f"✗ Not possible, nothing was sent: {reason}", "blocked")
 
     def say(self, text: str, cls: str = "") -> None:
-        """The outcome of the last action (result, refusal, cancel), right below the lists."""
+        sub = self.model.session.subscription
+        self._said = Said(sub.id, text, cls) if sub is not None and text else None
+        self.show_said()
+
+    def show_said(self) -> None:
+        """The outcome of the last action, right below the lists: only in the subscription it happened in,
+        and its result says what the vault is now."""
+        said, sub = self._said, self.model.session.subscription
         box = self.query_one("#vault-result", Static)
-        box.update(clean(text, multiline=True))  # quotes Azure's names and messages: escaped, never markup
-        box.set_classes(cls)
-        box.display = bool(text)
+        if said is None or sub is None or said.subscription_id != sub.id or self.busy is not None:
+            box.display = False
+            return
+        if said.result is not None:
+            now = self.model.vault(said.result.plan.vault_id)
+            box.update(result_text(said.result, now))
+        else:
+            box.update(clean(said.text, multiline=True))  # quotes Azure's messages: escaped
+        box.set_classes(said.cls)
+        box.display = True
 
-    def set_busy(self, text: str | None) -> None:
-        self._busy = text is not None
-        self.query_one("#vault-progress-text", Static).update(clean(text or ""))
-        self.query_one("#vault-progress-text").display = self._busy
-        bar = self.query_one("#vault-progress", ProgressBar)
-        bar.display = self._busy
-        bar.update(total=None)
-        if self._busy:
-            self.say("")
-        self._sync_buttons()
+    def show_busy(self, busy: Busy | None) -> None:
+        text = self.query_one("#vault-progress-text", Static)
+        text.update(busy.line if busy else "")
+        text.display = busy is not None
+        if busy is not None:
+            self._said = None
+        self.query_one(NewVaultForm).set_busy(busy is not None)
+        self.query_one(VaultDetails).set_busy(busy is not None)
+        self.show_said()
 
-    # -- wizard contract -------------------------------------------------------------------------------------------
     def blocked_reason(self) -> str | None:
-        return None if self.wizard.session.vault is not None else "Choose or create a vault."
+        return None if self.model.session.vault is not None else "Choose or create a vault."

@@ -14,27 +14,23 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import StepPane
-from tui.services.assessment import VmAssessment
-from tui.services.selection import matches, unselectable
+from tui.services.selection import matches
 from tui.textsafe import clean, markup
-from tui.widgets.badges import BAD, verdict_badge
+from tui.widgets.vm_table import VmTable
+from tui.wizard import Step, VmChoice, WizardModel
 
 CHECKED, UNCHECKED, DISABLED = "[x]", "[ ]", " - "
+COLUMNS = [
+    (" ✓ ", "check"),
+    ("VM", "vm"),
+    ("Verdict", "verdict"),
+    ("Resource group", "rg"),
+    ("OS", "os"),
+    ("Power", "power"),
+]
 
 
-@dataclass
-class VmRow:
-    assessment: VmAssessment
-    why_not: (
-        tuple[str, str] | None
-    )  # (short, full) when the VM cannot be chosen; shown in place of its verdict
-
-    @property
-    def id(self) -> str:
-        return self.assessment.vm.id
-
-
-class VmTable(DataTable[Text | str]):
+class SelectableVmTable(VmTable):
     """The VM list: space toggles the highlighted VM, `a` toggles all, `/` goes to the filter."""
 
     BINDINGS: ClassVar = [
@@ -43,16 +39,16 @@ class VmTable(DataTable[Text | str]):
         Binding("slash", "filter", "Filter"),
     ]
 
+    @dataclass
     class Toggle(Message):
-        def __init__(self, everything: bool) -> None:
-            super().__init__()
-            self.everything = everything
+        everything: bool  # every VM shown, or the one highlighted when the key was pressed:
+        key: str | None = None  # its id (keys typed fast reach the step after the cursor moved on)
 
     class WantsFilter(Message):
         pass
 
     def action_toggle(self) -> None:
-        self.post_message(self.Toggle(everything=False))
+        self.post_message(self.Toggle(everything=False, key=self.highlighted_key))
 
     def action_toggle_all(self) -> None:
         self.post_message(self.Toggle(everything=True))
@@ -74,141 +70,120 @@ class FilterInput(Input):
 
 
 class VmsStep(StepPane):
-    STEP_ID = "vms"
+    STEP_ID = Step.VMS
     TITLE = "VMs"
     PURPOSE = (
         "Choose the VMs to prepare: space toggles, a toggles all, / filters. Dimmed VMs cannot be chosen."
     )
+    KEYS: ClassVar = (("space", "toggle the highlighted VM"), ("a", "toggle every VM shown"), ("/", "filter"))
+    DEFAULT_CSS = """
+    VmsStep {
+        #vms-filter { margin: 0; }
+        #vms-count { height: 1; padding: 0 1; background: $panel; }
+        #vms-detail { height: auto; max-height: 3; color: $text-muted; }
+    }
+    """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[VmRow] = []
+    def __init__(self, model: WizardModel) -> None:
+        super().__init__(model)
+        self.rows: list[VmChoice] = []
 
     def body(self) -> ComposeResult:
         yield FilterInput(placeholder="/ filter by name, resource group or OS", id="vms-filter")
-        table = VmTable(id="vms-table", cursor_type="row", zebra_stripes=True)
-        table.add_column(" ✓ ", key="check")
-        table.add_column("VM", key="vm")
-        table.add_column("Verdict", key="verdict")
-        table.add_column("Resource group", key="rg")
-        table.add_column("OS", key="os")
-        table.add_column("Power", key="power")
-        yield table
+        details = Static("", id="vms-detail")
+        yield SelectableVmTable(COLUMNS, details=details, describe=self.describe, id="vms-table")
         yield Static("", id="vms-count")
-        yield Static("", id="vms-detail")
+        yield details
 
-    # -- data ------------------------------------------------------------------------------------------
-    def entered(self) -> None:
-        self.build_rows()
+    @property
+    def table(self) -> SelectableVmTable:
+        return self.query_one(SelectableVmTable)
+
+    def show_model(self) -> None:
+        self.rows = self.model.vm_choices()
         self.render_table()
-        self.query_one("#vms-table", VmTable).focus()
+
+    def entered(self) -> None:
+        self.table.focus()
 
     def load(self) -> None:
-        self.entered()
-
-    def build_rows(self) -> None:
-        vault = self.wizard.session.vault
-        assessment = self.wizard.assessment(selected_only=False)
-        if vault is None or assessment is None:
-            self.rows = []
-            return
-        vaults = assessment.inventory.vaults
-        rows = [VmRow(a, unselectable(a.vm, vault, vaults)) for a in assessment.vms]
-        rows.sort(
-            key=lambda r: (r.why_not is not None, r.assessment.vm.location, r.assessment.vm.name.lower())
-        )
-        self.rows = rows
-        # keep the selection across visits, dropping VMs that vanished or can no longer be chosen
-        selectable = {r.id.lower() for r in rows if r.why_not is None}
-        kept = [i for i in self.wizard.session.selected_vm_ids if i.lower() in selectable]
-        if kept != self.wizard.session.selected_vm_ids:
-            self.wizard.session.selected_vm_ids = kept
-            self.wizard.refresh_nav()
+        self.redraw()
 
     def selected(self) -> set[str]:
-        return {i.lower() for i in self.wizard.session.selected_vm_ids}
+        return {i.lower() for i in self.model.session.selected_vm_ids}
 
-    def shown(self) -> list[VmRow]:
+    def shown(self) -> list[VmChoice]:
         query = self.query_one("#vms-filter", Input).value
         return [r for r in self.rows if matches(r.assessment.vm, query)]
 
     # -- rendering -------------------------------------------------------------------------------------
     def render_table(self) -> None:
-        table = self.query_one("#vms-table", VmTable)
-        cursor = self.highlighted()
-        table.clear()
         chosen = self.selected()
+        looks = self.looks
+        rows = []
         for row in self.shown():
             vm = row.assessment.vm
             dim = "dim" if row.why_not else ""
             check = DISABLED if row.why_not else (CHECKED if vm.id.lower() in chosen else UNCHECKED)
-            table.add_row(
+            cells = (
                 Text(check, style="bold" if check == CHECKED else dim),
                 Text(clean(vm.name), style=dim),
-                Text(f"✗ {clean(row.why_not[0])}", style=f"dim {BAD}")
+                Text(f"✗ {clean(row.why_not[0])}", style=f"dim {looks.bad}")
                 if row.why_not
-                else verdict_badge(row.assessment.verdict),
+                else looks.verdict(row.assessment.verdict),
                 Text(clean(vm.resource_group), style=dim),
                 Text(clean(vm.os_type or "?"), style=dim),
                 Text(clean(vm.power_state or "unknown"), style=dim),
-                key=vm.id,
             )
-        if cursor is not None and cursor.id in {r.id for r in self.shown()}:
-            table.move_cursor(row=table.get_row_index(cursor.id))
-        self.update_status()
+            rows.append((vm.id, cells))
+        self.table.show_rows(rows)
+        self.show_count()
 
-    def highlighted(self) -> VmRow | None:
-        table = self.query_one("#vms-table", VmTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    def highlighted(self) -> VmChoice | None:
+        key = self.table.highlighted_key
         return next((r for r in self.rows if r.id == key), None)
 
-    def update_status(self) -> None:
-        vault = self.wizard.session.vault
+    def show_count(self) -> None:
+        vault = self.model.session.vault
         count = self.query_one("#vms-count", Static)
-        detail = self.query_one("#vms-detail", Static)
         if vault is None:
             count.update("Choose a vault first (step 3): it decides which VMs can be chosen.")
-            detail.update("")
             return
         selectable = sum(r.why_not is None for r in self.rows)
-        n = len(self.wizard.session.selected_vm_ids)
+        n = len(self.model.session.selected_vm_ids)
         shown = len(self.shown())
         line = f"[b]{n} selected[/b] of {selectable} selectable (vault {markup(vault.name)}, {markup(vault.location)})"
         if shown != len(self.rows):
             line += f" · {shown} of {len(self.rows)} shown by the filter"
         count.update(line)
-        detail.update(self.describe(self.highlighted()))
 
-    def describe(self, row: VmRow | None) -> Text:
+    def describe(self, key: str | None) -> Text:
+        if self.model.session.vault is None:
+            return Text("")
+        row = next((r for r in self.rows if r.id == key), None)
         if row is None:
             return Text("No VM matches the filter." if self.rows else "No VMs in this subscription.")
         vm = row.assessment.vm
         if row.why_not:
             return Text.assemble(("Not selectable: ", "bold"), clean(row.why_not[1]))
-        text = Text.assemble((f"{clean(vm.name)}: ", "bold"), verdict_badge(row.assessment.verdict))
+        text = Text.assemble((f"{clean(vm.name)}: ", "bold"), self.looks.verdict(row.assessment.verdict))
         titles = [f.title for f in row.assessment.findings]
         if titles:
             text.append(" · " + clean("; ".join(titles)))
         return text
 
     # -- events ----------------------------------------------------------------------------------------
-    @on(DataTable.RowHighlighted, "#vms-table")
-    def _highlighted(self) -> None:
-        self.update_status()
-
     @on(DataTable.RowSelected, "#vms-table")
-    def _enter(self) -> None:
-        self.toggle(everything=False)
+    def _enter(self, event: DataTable.RowSelected) -> None:
+        self.toggle(everything=False, key=event.row_key.value)
 
-    @on(VmTable.Toggle)
-    def _toggle(self, event: VmTable.Toggle) -> None:
+    @on(SelectableVmTable.Toggle)
+    def _toggle(self, event: SelectableVmTable.Toggle) -> None:
         event.stop()
-        self.toggle(everything=event.everything)
+        self.toggle(everything=event.everything, key=event.key)
 
-    @on(VmTable.WantsFilter)
-    def _wants_filter(self, event: VmTable.WantsFilter) -> None:
+    @on(SelectableVmTable.WantsFilter)
+    def _wants_filter(self, event: SelectableVmTable.WantsFilter) -> None:
         event.stop()
         self.query_one("#vms-filter", Input).focus()
 
@@ -219,31 +194,27 @@ class VmsStep(StepPane):
     @on(Input.Submitted, "#vms-filter")
     @on(FilterInput.Done)
     def _filter_done(self) -> None:
-        self.query_one("#vms-table", VmTable).focus()
+        self.table.focus()
 
-    def toggle(self, *, everything: bool) -> None:
-        """Toggle the highlighted VM, or (everything) all selectable VMs the filter shows."""
+    def toggle(self, *, everything: bool, key: str | None = None) -> None:
+        """Toggle a VM (``key``, else the highlighted one), or (everything) all selectable VMs shown."""
         chosen = self.selected()
         if everything:
             ids = {r.id.lower() for r in self.shown() if r.why_not is None}
             if not ids:
-                self.wizard.notify("No selectable VM is shown.", severity="warning")
+                self.app.notify("No selectable VM is shown.", severity="warning")
                 return
             chosen = chosen - ids if ids <= chosen else chosen | ids
         else:
-            row = self.highlighted()
+            row = next((r for r in self.rows if r.id == key), None) if key else self.highlighted()
             if row is None:
                 return
             if row.why_not:
-                self.wizard.notify(
-                    markup(row.why_not[1]), title="Not selectable", severity="warning", timeout=8
-                )
+                self.app.notify(markup(row.why_not[1]), title="Not selectable", severity="warning", timeout=8)
                 return
             chosen ^= {row.id.lower()}
-        # keep the list's order (selectable VMs by region and name), so exports read naturally
-        self.wizard.session.selected_vm_ids = [r.id for r in self.rows if r.id.lower() in chosen]
-        self.render_table()
-        self.wizard.refresh_nav()
+        self.model.select(chosen)
+        self.changed()
 
     def blocked_reason(self) -> str | None:
-        return None if self.wizard.session.selected_vm_ids else "Select at least one VM."
+        return None if self.model.session.selected_vm_ids else "Select at least one VM."

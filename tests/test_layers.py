@@ -1,7 +1,7 @@
 """The layering of CONTRIBUTING.md, checked on the source (a structural test: it reads imports, runs nothing).
 
-screens -> widgets/services -> rules -> model, services -> azure -> SDK; the headless core never imports
-Textual; the emulator stands alone; steps never import the App.
+app -> screens -> widgets -> wizard model -> services -> rules -> model, services -> azure -> SDK; the headless
+core and the wizard model never import Textual; the emulator stands alone; steps never import the App.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def imports_of(path: Path) -> set[str]:
 
 
 def files(package: str) -> list[Path]:
-    return sorted((ROOT / package.replace(".", "/")).rglob("*.py"))
+    """The package's modules (or the module itself, for a module name)."""
+    path = ROOT / package.replace(".", "/")
+    return sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
 
 
 def offending(package: str, forbidden: tuple[str, ...]) -> list[str]:
@@ -52,18 +54,27 @@ def offending(package: str, forbidden: tuple[str, ...]) -> list[str]:
         ("tui.rules", ("textual", "tui.services", "tui.azure", "tui.emulator", "screens", "tui.app")),
         ("tui.services", ("textual", "screens", "tui.app", "tui.widgets", "tui.emulator")),
         ("tui.azure", ("textual", "screens", "tui.services", "tui.rules", "tui.emulator")),
-        ("tui.widgets", ("screens", "tui.app")),
-        pytest.param(
-            "screens",
-            ("tui.app", "tui.emulator"),
-            marks=pytest.mark.xfail(
-                strict=True, reason="issue 10: steps still type the App (screens/base.py)"
-            ),
-        ),
+        ("tui.widgets", ("screens", "tui.app", "tui.wizard")),
+        ("screens", ("tui.app", "tui.emulator")),
+        # the wizard model and its workspace: Textual-free, below the steps
+        ("tui.wizard", ("textual", "screens", "tui.app", "tui.widgets", "tui.emulator")),
+        ("tui.workspace", ("textual", "screens", "tui.app", "tui.widgets", "tui.emulator")),
+        ("tui.session", ("textual", "screens", "tui.app", "tui.widgets", "tui.wizard", "tui.emulator")),
     ],
 )
 def test_layer_never_imports_upwards(package: str, forbidden: tuple[str, ...]) -> None:
     assert offending(package, forbidden) == []
+
+
+def test_steps_reach_the_app_only_through_messages() -> None:
+    """Steps get the wizard model; none reads domain state off the App (no ``self.wizard``, no ``app.model``)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in files("screens")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "self.wizard" in line or "app.model" in line or "app.session" in line or "app.inventory" in line
+    ]
+    assert found == []
 
 
 def test_domain_model_imports_nothing_of_the_product() -> None:

@@ -1,18 +1,23 @@
-"""The Textual application: a step sidebar, one pane per step, Back/Next, a command palette, one error router."""
+"""The Textual application: a step sidebar, one pane per step, Back/Next, a command palette, one error router.
+
+The App owns the wizard model and what follows it: ``current`` (the step on screen), ``version`` (the
+model's, bound into every step) and ``busy`` (the re-scan, the one long call the App runs itself). Steps
+post messages (changed, re-scan requested, navigate, failed); the App handles them with ``@on`` and never
+calls a step's own methods.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, ContentSwitcher, Footer, Header, OptionList, Static
+from textual.containers import Center, Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from screens.agent import AgentStep
@@ -27,16 +32,16 @@ from screens.vault import VaultStep
 from screens.vms import VmsStep
 from tui.azure import explain
 from tui.connect import Connection
-from tui.model import Inventory
-from tui.rules import RuleBook, load_rules
-from tui.services.assessment import Assessment, assess
+from tui.model import SubscriptionFacts
+from tui.resources import STYLESHEET
 from tui.session import Session
 from tui.textsafe import clean
+from tui.widgets.busy import Busy, BusyBar, reporter
 from tui.widgets.dialogs import ErrorDialog
 from tui.widgets.sidebar import StepSidebar
+from tui.wizard import Step, WizardModel
 from tui.workspace import Workspace
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STEPS: list[type[StepPane]] = [
     SignInStep,
     SubscriptionStep,
@@ -48,6 +53,13 @@ STEPS: list[type[StepPane]] = [
     ProtectStep,
     SummaryStep,
 ]
+ORDER = [step.STEP_ID for step in STEPS]
+
+HELP_INTRO = (
+    "Steps: sign in, pick a subscription, pick or create the vault in the VMs' region (set its redundancy now: "
+    "it locks once a VM is protected), select VMs, then review agent, connectivity and limitations findings, "
+    "and export. Nothing in Azure changes without a confirmation that states exactly what will happen."
+)
 
 
 class WizardCommands(Provider):
@@ -55,14 +67,16 @@ class WizardCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: VmBackupPrepApp = self.app  # type: ignore[assignment]
-        cmds: list[tuple[str, str, Callable[[], Any]]] = []
-        for n, step in enumerate(STEPS, 1):
-            if step.STEP_ID in app.reachable():
-                cmds.append((f"Go to step {n}: {step.TITLE}", step.PURPOSE, lambda s=step.STEP_ID: app.go(s)))
+        reachable = app.model.reachable()
+        cmds: list[tuple[str, str, Callable[[], Any]]] = [
+            (f"Go to step {n}: {step.TITLE}", step.PURPOSE, lambda s=step.STEP_ID: app.go(s))
+            for n, step in enumerate(STEPS, 1)
+            if step.STEP_ID in reachable
+        ]
         cmds += [
             ("Re-run checks", "Read the subscription again and re-evaluate every rule", app.action_rerun),
             ("Export summary", "Write the JSON report, Markdown summary and az script", app.action_export),
-            ("Switch subscription", "Back to the subscription list", lambda: app.go("subscription")),
+            ("Switch subscription", "Back to the subscription list", lambda: app.go(Step.SUBSCRIPTION)),
             ("Help", "Keys and what each step does", app.action_help),
         ]
         return cmds
@@ -78,23 +92,13 @@ class WizardCommands(Provider):
                 yield Hit(score, matcher.highlight(name), run, help=help_text)
 
 
-HELP = """Keys
-  ctrl+n   next step              escape  previous step
-  ctrl+r   re-run checks          ctrl+e  export the summary
-  ctrl+p   command palette        ctrl+q  quit
-  tab      move between fields    space   toggle a VM (VMs step)
-
-Steps: sign in, pick a subscription, pick or create the vault in the VMs' region (set its redundancy now:
-it locks once a VM is protected), select VMs, then review agent, connectivity and limitations findings,
-and export. Nothing in Azure changes without a confirmation that states exactly what will happen."""
-
-
 class VmBackupPrepApp(App[None]):
     TITLE = "vmbackup-prep"
     SUB_TITLE = "get Azure VMs ready for Azure Backup"
-    CSS_PATH = str(ASSETS / "app.tcss")
+    CSS_PATH = str(STYLESHEET)
     COMMANDS: ClassVar = App.COMMANDS | {WizardCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-wide")]
+    # The one breakpoint system: a class on the screen by terminal width, which steps and widgets style.
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
     BINDINGS: ClassVar = [
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("escape", "back", "Back"),
@@ -103,19 +107,19 @@ class VmBackupPrepApp(App[None]):
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
+    HELP_KEYS: ClassVar = (("ctrl+p", "command palette"), ("tab", "move between fields"))
+
+    current: reactive[Step] = reactive(Step.SIGNIN, always_update=True, init=False)
+    version: reactive[int] = reactive(0, init=False)
+    busy: reactive[Busy | None] = reactive(None, init=False)
 
     def __init__(
         self, connection: Connection, *, session: Session | None = None, export_dir: str | None = None
     ) -> None:
         super().__init__()
-        self.connection = connection
-        self.workspace = Workspace(connection)
-        self.session = session or Session(target=connection.label, cloud=connection.target.cloud)
-        self.export_dir = export_dir
-        self.rules: RuleBook = load_rules()
-        self.inventory: Inventory | None = None
-        self.current = STEPS[0].STEP_ID
-        self.visited: set[str] = set()
+        self.model = WizardModel(Workspace(connection), session, export_dir=export_dir)
+        self.visited: set[Step] = set()
+        self._scan_target: SubscriptionFacts | None = None
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -125,46 +129,47 @@ class VmBackupPrepApp(App[None]):
             with Vertical(id="content"):
                 with ContentSwitcher(initial=self.current, id="steps"):
                     for step in STEPS:
-                        yield step()
+                        yield step(self.model).data_bind(VmBackupPrepApp.version)
                 with Horizontal(id="nav"):
                     yield Button("◀ Back", id="back")
-                    yield Static("", id="nav-status")
+                    with Vertical(id="nav-middle"):
+                        yield Static("", id="nav-status")
+                        with Center():
+                            yield BusyBar(id="nav-progress", show_eta=False).data_bind(VmBackupPrepApp.busy)
                     yield Button("Next ▶", id="next", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"vmbackup-prep · {clean(self.connection.label)}"  # an estate path is data
+        self.title = f"vmbackup-prep · {clean(self.model.connection.label)}"  # an estate path is data
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.go(self.current)
 
+    def _theme_changed(self, _theme: object) -> None:
+        """Tables and trees carry the theme's colours in their text: show every step again."""
+        for pane in self.query(StepPane):
+            pane.outdated()
+        self.pane().sync()
+        self._show_nav()
+
     async def on_unmount(self) -> None:
-        await self.workspace.close()
+        await self.model.workspace.close()
 
     # -- navigation --------------------------------------------------------------------------------------
     def pane(self, step_id: str | None = None) -> StepPane:
         return self.query_one(f"#{step_id or self.current}", StepPane)
 
-    def reachable(self) -> set[str]:
-        s = self.session
-        ok = {"signin"}
-        if s.identity:
-            ok.add("subscription")
-        if s.subscription is not None and self.inventory is not None:
-            ok |= {"vault", "summary"}
-        if s.vault is not None:
-            ok.add("vms")
-        if s.selected_vm_ids:
-            ok |= {"agent", "connectivity", "limitations", "protect"}
-        return ok
-
     def go(self, step_id: str) -> None:
-        if step_id != self.current and step_id not in self.reachable():
+        step = Step(step_id)
+        if step != self.current and step not in self.model.reachable():
             self.notify("Finish the earlier steps first.", severity="warning")
             return
-        self.current = step_id
-        self.visited.add(step_id)
-        self.query_one("#steps", ContentSwitcher).current = step_id
-        self.pane().entered()
-        self.refresh_nav()
+        self.current = step
+
+    def watch_current(self, step: Step) -> None:
+        self.visited.add(step)
+        self.query_one("#steps", ContentSwitcher).current = step
+        self.pane().arrive()
+        self._show_nav()
         self.call_after_refresh(self._focus_step)
 
     def _focus_step(self) -> None:
@@ -178,37 +183,42 @@ class VmBackupPrepApp(App[None]):
                 widget.focus()
                 return
 
-    def refresh_nav(self) -> None:
-        ids = [s.STEP_ID for s in STEPS]
-        done = {sid for sid in self.visited if sid != self.current and sid in self.reachable()}
-        self.query_one(StepSidebar).show(
-            [(s.STEP_ID, s.TITLE) for s in STEPS], self.current, done, self.reachable()
-        )
-        index = ids.index(self.current)
+    def watch_version(self) -> None:
+        self._show_nav()
+
+    def watch_busy(self) -> None:
+        self._show_nav()
+
+    def _show_nav(self) -> None:
+        """The sidebar and the navigation bar, as the model and the current step say."""
+        if not self.query(StepSidebar):  # closing: the frame is gone already
+            return
+        reachable = self.model.reachable()
+        done = {s for s in self.visited if s != self.current and s in reachable}
+        self.query_one(StepSidebar).show([(s.STEP_ID, s.TITLE) for s in STEPS], self.current, done, reachable)
+        index = ORDER.index(self.current)
         reason = self.pane().blocked_reason()
         self.query_one("#back", Button).disabled = index == 0
-        last = index == len(ids) - 1
+        last = index == len(ORDER) - 1
         nxt = self.query_one("#next", Button)
         nxt.disabled = last or reason is not None
         nxt.label = "Next ▶" if not last else "Done"
-        self.query_one("#nav-status", Static).update(reason or f"Step {index + 1} of {len(ids)}")
+        status = self.busy.line if self.busy else reason or f"Step {index + 1} of {len(ORDER)}"
+        self.query_one("#nav-status", Static).update(status)
 
     def action_next(self) -> None:
-        ids = [s.STEP_ID for s in STEPS]
-        index = ids.index(self.current)
+        index = ORDER.index(self.current)
         reason = self.pane().blocked_reason()
         if reason is not None:
             self.notify(reason, severity="warning")
             return
-        if index + 1 < len(ids):
-            self.pane().leave()
-            self.go(ids[index + 1])
+        if index + 1 < len(ORDER):
+            self.go(ORDER[index + 1])
 
     def action_back(self) -> None:
-        ids = [s.STEP_ID for s in STEPS]
-        index = ids.index(self.current)
+        index = ORDER.index(self.current)
         if index > 0:
-            self.go(ids[index - 1])
+            self.go(ORDER[index - 1])
 
     @on(Button.Pressed, "#next")
     def _next_pressed(self) -> None:
@@ -218,61 +228,89 @@ class VmBackupPrepApp(App[None]):
     def _back_pressed(self) -> None:
         self.action_back()
 
-    @on(OptionList.OptionSelected, "#sidebar")
-    def _sidebar_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.go(event.option.id)
+    @on(StepSidebar.Chosen)
+    def _sidebar_chosen(self, event: StepSidebar.Chosen) -> None:
+        self.go(event.step)
 
-    # -- shared state --------------------------------------------------------------------------------------
-    def assessment(self, *, selected_only: bool = True) -> Assessment | None:
-        """The rules applied to the chosen subscription (selected VMs only, by default) and vault."""
-        if self.inventory is None:
-            return None
-        inv = self.inventory
-        if selected_only:
-            chosen = {i.lower() for i in self.session.selected_vm_ids}
-            inv = replace(inv, vms=[v for v in inv.vms if v.id.lower() in chosen])
-        return assess(inv, self.rules, vault=self.session.vault)
+    # -- what the steps ask for ----------------------------------------------------------------------------
+    @on(StepPane.Changed)
+    def _model_changed(self) -> None:
+        self.version = self.model.version
 
-    def inventory_loaded(self, inventory: Inventory) -> None:
-        if self.inventory is not None:  # a re-scan does not undo the in-guest probe: ARM cannot see inside
-            probed = {vm.id.lower(): vm.guest for vm in self.inventory.vms if vm.guest is not None}
-            for vm in inventory.vms:
-                vm.guest = vm.guest or probed.get(vm.id.lower())
-        self.inventory = inventory
-        if self.session.vault is not None:  # keep the chosen vault's facts fresh
-            fresh = inventory.vault(self.session.vault.id)
-            if fresh is not None:
-                self.session.vault = fresh
-        self.refresh_nav()
+    @on(StepPane.Navigate)
+    def _navigate(self, event: StepPane.Navigate) -> None:
+        self.go(event.step)
 
-    # -- actions ---------------------------------------------------------------------------------------
+    @on(StepPane.RescanRequested)
+    def _rescan_requested(self, event: StepPane.RescanRequested) -> None:
+        self.scan(event.subscription)
+
     def action_rerun(self) -> None:
-        if self.session.subscription is None:
+        sub = self.model.session.subscription
+        if sub is None:
             self.notify("Choose a subscription first.", severity="warning")
             return
-        self.pane("subscription").load_inventory(self.session.subscription)  # type: ignore[attr-defined]
+        self.scan(sub)
+
+    @work(exclusive=True, group="inventory", exit_on_error=False)
+    async def scan(self, subscription: SubscriptionFacts) -> None:
+        """The one re-scan path: the subscription read (again), the model updated, every view following."""
+        self._scan_target = subscription
+
+        def show(busy: Busy) -> None:
+            self.busy = busy
+
+        self.busy = Busy(f"Reading {subscription.name}…", group="inventory")
+        try:
+            await self.model.rescan(
+                subscription,
+                reporter(show, "Reading {stage} ({done}/{total})", "inventory"),
+            )
+        finally:
+            self.busy = None
+        self.version = self.model.version
+
+    @on(SummaryStep.ExportRequested)
+    def _export_requested(self) -> None:
+        self.action_export()
 
     def action_export(self) -> None:
-        if "summary" not in self.reachable():
+        """The one export path (ctrl+e anywhere, the summary's Export button): to the summary, then write."""
+        if Step.SUMMARY not in self.model.reachable():
             self.notify("Choose a subscription first: there is nothing to export yet.", severity="warning")
             return
-        self.go("summary")
-        self.pane("summary").export()  # type: ignore[attr-defined]
+        self.go(Step.SUMMARY)
+        result = self.model.export()
+        self.version = self.model.version
+        if result.error is None:
+            self.notify(f"Exported to {result.paths[0].parent}")
+        else:
+            self.notify(f"Export failed: {result.error}", severity="error")
 
     def action_help(self) -> None:
-        self.notify(HELP, title="vmbackup-prep", timeout=20)
+        pane = self.pane()
+        keys = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)] + list(
+            self.HELP_KEYS
+        )
+        lines = ["Keys", *(f"  {k:<10} {what}" for k, what in keys)]
+        if step_keys := pane.keys():
+            lines += ["", f"{pane.TITLE} step", *(f"  {k:<10} {what}" for k, what in step_keys)]
+        self.notify("\n".join([*lines, "", HELP_INTRO]), title="vmbackup-prep", timeout=20)
 
     # -- the one place errors become messages --------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR or event.worker.error is None:
-            return
-        problem = explain(event.worker.error, auth=self.connection.auth)
-        node = event.worker.node
-        pane = node if isinstance(node, StepPane) else None
+        """The App's own workers (the re-scan): a failure goes to the same router as the steps'."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            target = self._scan_target
+            retry = (lambda: self.scan(target)) if target is not None else None
+            self.post_message(StepPane.Failed(event.worker.error, retry=retry))
+
+    @on(StepPane.Failed)
+    def _failed(self, event: StepPane.Failed) -> None:
+        problem = explain(event.error, auth=self.model.connection.auth)
 
         def after(choice: str | None) -> None:
-            if choice == "retry" and pane is not None:
-                pane.load()
+            if choice == "retry" and event.retry is not None:
+                event.retry()
 
-        self.push_screen(ErrorDialog(problem, can_retry=pane is not None), after)
+        self.push_screen(ErrorDialog(problem, can_retry=event.retry is not None), after)

@@ -13,14 +13,13 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from azure.core.exceptions import AzureError, ClientAuthenticationError
-
-from tui import __version__, interrupts
-from tui.azure import ArmPacer, explain
+from tui import __version__
+from tui.azure import ArmPacer
+from tui.command import EXIT_ERROR, StderrProgress, run_command, signed_in
 from tui.connect import UsageError, add_target_options, connect
 from tui.interrupts import Interrupted
 from tui.model import Inventory, VaultFacts, same_id
-from tui.rules import RulesError, load_rules
+from tui.rules import load_rules
 from tui.services.assessment import Assessment, assess
 from tui.services.files import write_output
 from tui.services.inventory import InventoryService, ScanError
@@ -28,7 +27,7 @@ from tui.services.probe import run_probes
 from tui.services.report import to_json, to_markdown, to_table
 from tui.textsafe import clean
 
-EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_BLOCKED = 0, 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -60,33 +59,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-class StderrProgress:
-    """One self-rewriting line on stderr, only when stderr is a terminal; remembers where the run got to."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.last: tuple[str, int, int] | None = None  # (stage, done, total), for an interrupted run
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        self.last = (stage, done, total)
-        if self.tty:  # stage names carry names from Azure: no control character reaches the terminal
-            self.stream.write(f"\r\x1b[2K{clean(stage)} {done}/{total}")
-            self.stream.flush()
-
-    def where(self) -> str:
-        """Where the run was, in words: ``"at 'Contoso: VM agents' (12/40)"``, or ``"before the first read"``."""
-        if self.last is None:
-            return "before the first read"
-        stage, done, total = self.last
-        return f"at '{clean(stage)}' ({done}/{total})"
-
-    def done(self) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[2K")
-            self.stream.flush()
-
-
 def resolve_vault(inventory: Inventory, wanted: str) -> VaultFacts:
     key = wanted.strip()
     matches = [v for v in inventory.vaults if same_id(v.id, key) or v.name.lower() == key.lower()]
@@ -115,28 +87,20 @@ def exit_status(assessment: Assessment, strict: bool) -> int:
     return EXIT_OK
 
 
-async def _run(args: argparse.Namespace, progress: StderrProgress, err: TextIO) -> tuple[str, int]:
+async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, err: TextIO) -> int:
     if args.read_only and args.probe_guest:
         raise UsageError("--probe-guest runs commands in VMs, which --read-only forbids")
-    connection = connect(args)
-    try:
-        connection.read_only = (
-            not args.probe_guest
-        )  # check never changes Azure; the probe is its one exception
-        credential = await connection.headless_credential(err)
-        try:
-            async with connection.factory(credential, pacer=ArmPacer()) as factory:
-                service = InventoryService(factory, progress=progress)
-                inventory = await service.scan(args.subscription, args.vm)
-                vault = resolve_vault(inventory, args.vault) if args.vault else None
-                if args.probe_guest:
-                    await run_probes(factory, inventory.vms, progress=progress)
-        finally:
-            await credential.close()
-            progress.done()
-        assessment = assess(inventory, load_rules(), vault=vault)
-    finally:
-        connection.close()
+    # check never changes Azure; the in-guest probe is its one exception
+    async with (
+        signed_in(connect(args), err, progress) as (connection, credential),
+        connection.factory(credential, read_only=not args.probe_guest, pacer=ArmPacer()) as factory,
+    ):
+        service = InventoryService(factory, progress=progress)
+        inventory = await service.scan(args.subscription, args.vm)
+        vault = resolve_vault(inventory, args.vault) if args.vault else None
+        if args.probe_guest:
+            await run_probes(factory, inventory.vms, progress=progress)
+    assessment = assess(inventory, load_rules(), vault=vault)
     cloud = connection.target.cloud
     if args.format == "json":
         text = json.dumps(to_json(assessment, tool_version=__version__, cloud=cloud), indent=2) + "\n"
@@ -144,13 +108,16 @@ async def _run(args: argparse.Namespace, progress: StderrProgress, err: TextIO) 
         text = to_markdown(assessment, tool_version=__version__, cloud=cloud)
     else:
         text = to_table(assessment)
-    return text, exit_status(assessment, args.strict)
-
-
-def problem_line(e: BaseException, auth: str | None = None) -> str:
-    """An Azure or system failure as one sentence with its remedy (``auth``: the sign-in method in use)."""
-    problem = explain(e, auth=auth)
-    return f"{problem.title}: {problem.detail} {problem.remedy}".rstrip()
+    if not args.output:
+        out.write(text)
+        return exit_status(assessment, args.strict)
+    try:
+        path = write_output(args.output, text)
+    except OSError as e:  # its message names the file and the cause, in words
+        print(f"vmbackup-prep check: {clean(e)}", file=err)
+        return EXIT_ERROR
+    print(f"report written to {clean(path)}", file=err)
+    return exit_status(assessment, args.strict)
 
 
 def _interrupted(stop: Interrupted, progress: StderrProgress, probe: bool) -> str:
@@ -164,30 +131,13 @@ def _interrupted(stop: Interrupted, progress: StderrProgress, probe: bool) -> st
 
 
 def run_check(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
     args = parser().parse_args(argv)
+    err = err or sys.stderr
     progress = StderrProgress(err)
-
-    def fail(message: object) -> int:
-        print(f"vmbackup-prep check: {clean(message)}", file=err)  # one line, whatever the message holds
-        return EXIT_ERROR
-
-    try:
-        text, status = interrupts.run(_run(args, progress, err))
-    except Interrupted as stop:
-        print(f"vmbackup-prep check: {_interrupted(stop, progress, args.probe_guest)}", file=err)
-        return stop.exit_status
-    except (UsageError, ScanError, RulesError, ValueError) as e:
-        return fail(e)
-    except (AzureError, ClientAuthenticationError, OSError) as e:
-        return fail(problem_line(e, auth=args.auth))
-    if args.output:
-        try:
-            path = write_output(args.output, text)
-        except OSError as e:
-            return fail(e)
-        print(f"report written to {clean(path)}", file=err)
-    else:
-        out.write(text)
-    return status
+    return run_command(
+        "vmbackup-prep check",
+        lambda: _run(args, progress, out or sys.stdout, err),
+        args,
+        err,
+        interrupted=lambda stop: f"vmbackup-prep check: {_interrupted(stop, progress, args.probe_guest)}",
+    )

@@ -11,14 +11,13 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tui import __version__
+from tui.resources import DEMO_ESTATE
 from tui.textsafe import clean
 
 EXIT_USAGE = 2
-DEMO_ESTATE = Path(__file__).resolve().parent.parent / "assets" / "demo-estate.json"  # as tui.connect has it
 
 
 def _wizard_parser() -> argparse.ArgumentParser:

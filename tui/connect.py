@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,9 +31,7 @@ from tui.azure import (
     make_credential,
     parse_authority,
 )
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-DEMO_ESTATE = ASSETS / "demo-estate.json"
+from tui.resources import DEMO_ESTATE
 
 
 class UsageError(Exception):
@@ -71,38 +70,45 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--read-only", action="store_true", help="refuse every request that would change Azure")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Connection:
-    """What the product talks to: target + credential, and the emulator it started (if any)."""
+    """What the product talks to: target, how to sign in, and the emulator it started (if any).
+
+    Frozen: a resolved cloud or another sign-in method is a new Connection (`resolved`, `with_auth`). ``close``
+    stops the emulator and puts back the process environment `connect` changed for it.
+    """
 
     target: Target
     auth: str
     tenant: str | None
     read_only: bool
     emulator: Any = None  # tui.emulator.EmulatorThread, kept only to stop it
-    env: dict[str, str] = field(default_factory=dict)
-    client_options: dict[str, Any] = field(default_factory=dict)  # e.g. retry settings for every client
+    estate: str | None = None  # the estate file the emulator serves
+    client_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. retry settings for every client
     authority_host: str | None = None  # --authority-host
     discover: bool = False  # a custom endpoint whose cloud metadata has not been read yet
     memory: SignInMemory | None = None  # remembered device code / browser sign-ins
+    saved_env: Mapping[str, str | None] = field(default_factory=dict)  # variables `connect` set: old values
 
-    async def resolve(self) -> Target:
-        """Read a custom endpoint's cloud metadata once (where to sign in, the ARM audience); CloudMetadataError
-        (a ValueError) when it cannot."""
-        if self.discover:
-            self.target = await discover_target(
-                self.target.arm_endpoint, self.target.ca_bundle, authority_host=self.authority_host
-            )
-            self.discover = False
-        return self.target
+    async def resolved(self) -> Connection:
+        """This connection with a custom endpoint's cloud metadata read (where to sign in, the ARM audience);
+        CloudMetadataError (a ValueError) when it cannot be read."""
+        if not self.discover:
+            return self
+        target = await discover_target(
+            self.target.arm_endpoint, self.target.ca_bundle, authority_host=self.authority_host
+        )
+        return replace(self, target=target, discover=False)
+
+    def with_auth(self, auth: str) -> Connection:
+        return self if auth == self.auth else replace(self, auth=auth)
 
     def credential(self, **kwargs: Any) -> AsyncTokenCredential:
         return make_credential(self.auth, self.target, tenant_id=self.tenant, memory=self.memory, **kwargs)
 
     async def headless_credential(self, err: TextIO) -> AsyncTokenCredential:
-        """The credential for `check` and `protect`: the cloud resolved, the device code and whether the
-        sign-in is remembered said on ``err`` (stdout is the report's)."""
-        await self.resolve()
+        """The credential for `check` and `protect` (call it on a `resolved` connection): the device code and
+        whether the sign-in is remembered said on ``err`` (stdout is the report's)."""
         if self.auth in INTERACTIVE_METHODS and self.memory is not None:
             self.memory.cache_options()
             if self.memory.note:
@@ -113,25 +119,45 @@ class Connection:
 
         return self.credential(device_code_prompt=prompt) if self.auth == "device-code" else self.credential()
 
-    def factory(self, credential: AsyncTokenCredential, **kwargs: Any) -> ClientFactory:
+    def factory(
+        self, credential: AsyncTokenCredential, *, read_only: bool | None = None, **kwargs: Any
+    ) -> ClientFactory:
+        """Clients for this target; ``read_only`` narrows (or, for a confirmed write, widens) the connection's."""
         return ClientFactory(
-            self.target, credential, read_only=self.read_only, **{**self.client_options, **kwargs}
+            self.target,
+            credential,
+            read_only=self.read_only if read_only is None else read_only,
+            **{**self.client_options, **kwargs},
         )
 
     @property
     def label(self) -> str:
         if self.emulator is not None:
-            return (
-                "demo estate (emulator)"
-                if self.env.get("estate") == str(DEMO_ESTATE)
-                else f"estate {self.env.get('estate')}"
-            )
+            return "demo estate (emulator)" if self.estate == str(DEMO_ESTATE) else f"estate {self.estate}"
         return self.target.cloud if not self.target.is_custom else self.target.arm_endpoint
 
     def close(self) -> None:
+        """Stop the emulator and restore the environment (idempotent)."""
         if self.emulator is not None:
             self.emulator.stop()
-            self.emulator = None
+        for name, value in self.saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _set_env(
+    values: Mapping[str, str], *, keep_existing: frozenset[str] = frozenset()
+) -> dict[str, str | None]:
+    """Set environment variables (those in ``keep_existing`` only when unset); returns their old values."""
+    saved: dict[str, str | None] = {}
+    for name, value in values.items():
+        if name in keep_existing and name in os.environ:
+            continue
+        saved[name] = os.environ.get(name)
+        os.environ[name] = value
+    return saved
 
 
 def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
@@ -152,9 +178,14 @@ def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
         thread = EmulatorThread(model, EmulatorConfig(**emulator_config))
         info = thread.start()
         # The managed-identity endpoint is how azure-identity finds the emulator's tokens.
-        os.environ["IDENTITY_ENDPOINT"] = info["identity_endpoint"]
-        os.environ["IDENTITY_HEADER"] = info["identity_header"]
-        os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+        saved = _set_env(
+            {
+                "IDENTITY_ENDPOINT": info["identity_endpoint"],
+                "IDENTITY_HEADER": info["identity_header"],
+                "NO_PROXY": "127.0.0.1,localhost",
+            },
+            keep_existing=frozenset({"NO_PROXY"}),
+        )
         target = Target.for_endpoint(info["arm_endpoint"], ca_bundle=info["ca_bundle"])
         return Connection(
             target,
@@ -162,10 +193,11 @@ def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
             info["tenant_id"],
             args.read_only,
             thread,
-            {"estate": estate},
+            estate,
             authority_host=args.authority_host,
             discover=True,
             memory=SignInMemory(allow_unencrypted=args.allow_unencrypted_token_cache),
+            saved_env=saved,
         )
     if args.ca_bundle and not args.arm_endpoint:
         raise UsageError("--ca-bundle goes with --arm-endpoint")

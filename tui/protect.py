@@ -17,18 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+from azure.core.exceptions import HttpResponseError
 
 from tui import interrupts
 from tui.azure import ArmPacer, ClientFactory, explain
-from tui.check import StderrProgress, problem_line, resolve_vault
-from tui.connect import UsageError, add_target_options, connect
+from tui.check import resolve_vault
+from tui.command import Refused, StderrProgress, run_command, signed_in
+from tui.connect import add_target_options, connect
 from tui.interrupts import Interrupted
-from tui.model import RECOVERY_SERVICES, VaultFacts
-from tui.rules import RulesError, load_rules
+from tui.model import VaultFacts
+from tui.rules import load_rules
 from tui.services.assessment import VmAssessment, assess
 from tui.services.inventory import InventoryService, ScanError, resolve_subscriptions
 from tui.services.protection import (
+    PlanAction,
     PolicyInfo,
     ProtectionPlan,
     ProtectionService,
@@ -48,14 +50,11 @@ from tui.services.protection_report import (
     result_detail,
     summary_line,
 )
+from tui.services.providers import is_registered, read_provider_state
 from tui.textsafe import clean, shell_arg
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 PROG = "vmbackup-prep protect"
-
-
-class Refused(Exception):
-    """Stop before any write, with this message and exit status 2 (after the plan was shown)."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -99,8 +98,7 @@ async def _vault_subscription(factory: ClientFactory, service: InventoryService,
         try:
             # Checked first: listing vaults where the provider is not registered would make the SDK try
             # to register it by itself (a write nobody asked for).
-            provider = await factory.resources(sub_id).providers.get(RECOVERY_SERVICES)
-            if provider.registration_state != "Registered":
+            if not is_registered(await read_provider_state(factory, sub_id)):
                 return
             async for v in factory.recovery_services(sub_id).vaults.list_by_subscription_id():
                 if (v.name or "").lower() == key.lower():
@@ -153,7 +151,7 @@ def _plan_text(plan: ProtectionPlan, left_out: list[LeftOut], preselected: bool)
         lines += [
             f"What to do for {clean(p.vm.name)}: {clean(p.remedy)}"
             for p in plan.vms
-            if p.action == "refused" and p.remedy
+            if p.action == PlanAction.REFUSED and p.remedy
         ]
     warnings = policy_warnings(plan.policy)
     lines += [f"! {w}" for w in warnings]
@@ -275,63 +273,48 @@ class _State:
 
 # -- the run -----------------------------------------------------------------------------------------------
 async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO, state: _State) -> int:
-    connection = connect(args)
     progress = StderrProgress(err)
-    read_only = args.read_only
-    try:
-        credential = await connection.headless_credential(err)
-        try:
-            pacer = ArmPacer()
-            connection.read_only = True  # everything up to the confirmation only reads
-            async with connection.factory(credential, pacer=pacer) as factory:
-                service = InventoryService(factory, progress=progress)
-                if args.subscription:
-                    subs = [
-                        s.id
-                        for s in resolve_subscriptions(await service.list_subscriptions(), args.subscription)
-                    ]
-                else:
-                    subs = [await _vault_subscription(factory, service, args.vault)]
-                inventory = await service.scan(subs, args.vm)
-                vault = resolve_vault(inventory, args.vault)
-                assessment = assess(inventory, load_rules(), vault=vault)
-                if args.vm:
-                    wanted = {w.strip().lower() for w in args.vm}
-                    chosen = [
-                        a for a in assessment.vms if a.vm.name.lower() in wanted or a.vm.id.lower() in wanted
-                    ]
-                    left_out: list[LeftOut] = []
-                else:
-                    chosen, left_out = default_selection(assessment, vault)
-                policies = await list_policies(factory, vault)
-                policy = _policy(policies, args.policy, chosen, vault)
-                plan = await plan_protection(factory, vault, policy, chosen)
-                progress.done()
-                err.write(_plan_text(plan, left_out, preselected=not args.policy))
-                err.flush()
-                if plan.to_enable:
-                    if read_only:
-                        raise Refused(
-                            f"--read-only forbids enabling protection: nothing was sent for the "
-                            f"{len(plan.to_enable)} VM(s) of the plan"
-                        )
-                    if not args.yes and not _confirm(len(plan.to_enable), stdin, err):
-                        raise Refused("not confirmed: nothing was changed in Azure")
-                    connection.read_only = False
-                    async with connection.factory(credential, pacer=pacer) as writer:
-                        state.service, state.todo, state.vault = (
-                            ProtectionService(writer),
-                            plan.to_enable,
-                            vault,
-                        )
-                        results = await state.service.enable(plan, progress=progress)
-                else:  # nothing to write: the already protected and refused VMs are reported as such
-                    results = await ProtectionService(factory).enable(plan)
-        finally:
-            await credential.close()
+    async with signed_in(connect(args), err, progress) as (connection, credential):
+        pacer = ArmPacer()
+        # everything up to the confirmation only reads
+        async with connection.factory(credential, read_only=True, pacer=pacer) as factory:
+            service = InventoryService(factory, progress=progress)
+            if args.subscription:
+                subs = [
+                    s.id for s in resolve_subscriptions(await service.list_subscriptions(), args.subscription)
+                ]
+            else:
+                subs = [await _vault_subscription(factory, service, args.vault)]
+            inventory = await service.scan(subs, args.vm)
+            vault = resolve_vault(inventory, args.vault)
+            assessment = assess(inventory, load_rules(), vault=vault)
+            if args.vm:
+                wanted = {w.strip().lower() for w in args.vm}
+                chosen = [
+                    a for a in assessment.vms if a.vm.name.lower() in wanted or a.vm.id.lower() in wanted
+                ]
+                left_out: list[LeftOut] = []
+            else:
+                chosen, left_out = default_selection(assessment, vault)
+            policies = await list_policies(factory, vault)
+            policy = _policy(policies, args.policy, chosen, vault)
+            plan = await plan_protection(factory, vault, policy, chosen)
             progress.done()
-    finally:
-        connection.close()
+            err.write(_plan_text(plan, left_out, preselected=not args.policy))
+            err.flush()
+            if plan.to_enable:
+                if args.read_only:
+                    raise Refused(
+                        f"--read-only forbids enabling protection: nothing was sent for the "
+                        f"{len(plan.to_enable)} VM(s) of the plan"
+                    )
+                if not args.yes and not _confirm(len(plan.to_enable), stdin, err):
+                    raise Refused("not confirmed: nothing was changed in Azure")
+                async with connection.factory(credential, read_only=False, pacer=pacer) as writer:
+                    state.service, state.todo, state.vault = ProtectionService(writer), plan.to_enable, vault
+                    results = await state.service.enable(plan, progress=progress)
+            else:  # nothing to write: the already protected and refused VMs are reported as such
+                results = await ProtectionService(factory).enable(plan)
     order = {p.vm.id.lower(): i for i, p in enumerate(plan.vms)}
     results.sort(key=lambda r: order.get(r.vm.id.lower(), len(order)))
     out.write(_results_json(plan, results) if args.format == "json" else _results_table(results))
@@ -341,22 +324,13 @@ async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
 def run_protect(
     argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None, stdin: TextIO | None = None
 ) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    stdin = stdin or sys.stdin
     args = parser().parse_args(argv)
+    err = err or sys.stderr
     state = _State()
-
-    def fail(message: object) -> int:
-        print(f"{PROG}: {clean(message)}", file=err)  # one line, whatever the message holds
-        return EXIT_ERROR
-
-    try:
-        return interrupts.run(_run(args, out, err, stdin, state))
-    except Interrupted as stop:
-        err.write(_interrupted_report(stop, state))
-        return stop.exit_status
-    except (Refused, UsageError, ScanError, RulesError, ValueError) as e:
-        return fail(e)
-    except (AzureError, ClientAuthenticationError, OSError) as e:
-        return fail(problem_line(e, auth=args.auth))
+    return run_command(
+        PROG,
+        lambda: _run(args, out or sys.stdout, err, stdin or sys.stdin, state),
+        args,
+        err,
+        interrupted=lambda stop: _interrupted_report(stop, state),
+    )

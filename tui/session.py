@@ -19,10 +19,15 @@ from typing import Any
 
 from tui import __version__
 
-from .model import SubscriptionFacts, VaultFacts
+from .model import SubscriptionFacts, VaultFacts, VmFacts
+from .services.actions import Change, Outcome
 from .services.assessment import Assessment
+from .services.concerns import probe_summary
 from .services.files import write_output
+from .services.protection import ProtectionPlan, VmResult
+from .services.protection_report import result_detail
 from .services.report import to_json, to_markdown
+from .services.vaults import ApplyResult
 from .textsafe import code_span, markdown, shell_arg, shell_comment
 
 Clock = Callable[[], dt.datetime]
@@ -40,10 +45,10 @@ def iso(t: dt.datetime) -> str:
 class Action:
     """One change made (or attempted) in Azure."""
 
-    what: str  # "create-resource-group" | "create-vault" | "set-redundancy" | "register-provider" | "enable-protection" | "guest-probe"
+    what: Change
     target: str  # the resource id (or subscription) acted on
     when: str
-    result: str  # "succeeded" | "failed" | "refused" | "skipped"
+    result: Outcome
     detail: str = ""
     request_ids: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(
@@ -74,17 +79,89 @@ class Session:
 
     def record(
         self,
-        what: str,
+        what: Change | str,
         target: str,
-        result: str,
+        result: Outcome | str,
         *,
         detail: str = "",
         request_ids: list[str] | None = None,
         **parameters: Any,
     ) -> Action:
-        action = Action(what, target, iso(self.clock()), result, detail, list(request_ids or ()), parameters)
+        """Record one action (an unknown kind or result raises ValueError: the vocabulary is fixed)."""
+        action = Action(
+            Change(what),
+            target,
+            iso(self.clock()),
+            Outcome(result),
+            detail,
+            list(request_ids or ()),
+            parameters,
+        )
         self.actions.append(action)
         return action
+
+    def record_registration(self, subscription_id: str, outcome: Outcome, detail: str) -> None:
+        """Microsoft.RecoveryServices registered in a subscription (or not)."""
+        self.record(
+            Change.REGISTER_PROVIDER,
+            f"/subscriptions/{subscription_id}",
+            outcome,
+            detail=detail,
+            namespace="Microsoft.RecoveryServices",
+        )
+
+    def record_vault_changes(self, result: ApplyResult) -> None:
+        """Each request of an applied vault plan, with what the az script needs to replay it."""
+        plan = result.plan
+        sub = f"/subscriptions/{plan.subscription_id}"
+        for outcome in result.outcomes:
+            change = outcome.step.action
+            if change == Change.REGISTER_PROVIDER:
+                target, params = sub, {"namespace": "Microsoft.RecoveryServices"}
+            else:
+                group = f"{sub}/resourceGroups/{plan.resource_group}"
+                target = group if change == Change.CREATE_RESOURCE_GROUP else plan.vault_id
+                params = {
+                    "resource_group": plan.resource_group,
+                    "name": plan.vault_name,
+                    "location": plan.location,
+                    "redundancy": plan.redundancy,
+                    "cross_region_restore": bool(plan.cross_region_restore),
+                }
+            self.record(
+                change,
+                target,
+                outcome.status.outcome,
+                detail=outcome.message,
+                request_ids=[outcome.request_id] if outcome.request_id else [],
+                **params,
+            )
+
+    def record_protection(self, plan: ProtectionPlan, result: VmResult) -> None:
+        """One VM's enable-protection result, with the vault and policy it used."""
+        vault = plan.vault
+        self.record(
+            Change.ENABLE_PROTECTION,
+            result.vm.id,
+            result.result.outcome,
+            detail=result_detail(result),
+            request_ids=[i for i in result.request_ids if i],
+            vault_resource_group=vault.resource_group,
+            vault_name=vault.name,
+            vault_id=vault.id,
+            policy=plan.policy.name,
+            vm=result.vm.name,
+        )
+
+    def record_probe(self, vm: VmFacts, failure: str | None = None) -> None:
+        """The in-guest probe of one VM: its answers (``vm.guest``), or why the run failed."""
+        guest = vm.guest
+        if failure is not None or guest is None:
+            self.record(Change.GUEST_PROBE, vm.id, Outcome.FAILED, detail=failure or "no answer", vm=vm.name)
+            return
+        outcome = Outcome.FAILED if guest.error else Outcome.SUCCEEDED
+        detail = probe_summary(guest, vm.os_type)
+        self.record(Change.GUEST_PROBE, vm.id, outcome, detail=detail, vm=vm.name, os=vm.os_type)
 
     def choose_subscription(self, sub: SubscriptionFacts) -> None:
         if self.subscription is None or self.subscription.id.lower() != sub.id.lower():
@@ -188,11 +265,6 @@ _REDUNDANCY_CLI = {
     "zoneredundant": "ZoneRedundant",
     "zrs": "ZoneRedundant",
 }
-_ALIASES = {  # the vault service's step names, in case a step records those
-    "create-group": "create-resource-group",
-    "create-rg": "create-resource-group",
-    "register-providers": "register-provider",
-}
 _CLOUD_CLI = {"AzureUSGovernment", "AzureChinaCloud"}
 
 
@@ -246,33 +318,35 @@ def az_script(session: Session) -> str:
         )
     if session.subscription:
         lines.append(f"az account set --subscription {q(session.subscription.id)}")
-    done = [a for a in session.actions if a.result == "succeeded"]
+    done = [a for a in session.actions if a.result == Outcome.SUCCEEDED]
     skipped: list[str] = []
     for a in done:
-        what = _ALIASES.get(a.what.replace("_", "-"), a.what.replace("_", "-"))
+        what = a.what
         p = _vault_params(a)
-        if what == "register-provider":
+        if what == Change.REGISTER_PROVIDER:
             lines.append(
                 f"az provider register --namespace {q(p.get('namespace', 'Microsoft.RecoveryServices'))} --wait"
             )
-        elif what == "create-resource-group" and p.get("location"):
+        elif what == Change.CREATE_RESOURCE_GROUP and p.get("location"):
             group = p.get("resource_group") or _id_part(a.target, "resourceGroups")
             lines.append(f"az group create --name {q(str(group))} --location {q(p['location'])}")
-        elif what == "create-vault" and p.get("location") and p["resource_group"] and p["name"]:
+        elif what == Change.CREATE_VAULT and p.get("location") and p["resource_group"] and p["name"]:
             lines.append(
                 f"az backup vault create --resource-group {q(p['resource_group'])} --name {q(p['name'])} "
                 f"--location {q(p['location'])}"
             )
             if p.get("redundancy"):  # else a set-redundancy action of its own follows
                 lines += _redundancy_lines(p)
-        elif what == "set-redundancy" and p["resource_group"] and p["name"] and p.get("redundancy"):
+        elif what == Change.SET_REDUNDANCY and p["resource_group"] and p["name"] and p.get("redundancy"):
             lines += _redundancy_lines(p)
-        elif what == "enable-protection" and (vault := _protecting_vault(session, a)) and p.get("policy"):
+        elif (
+            what == Change.ENABLE_PROTECTION and (vault := _protecting_vault(session, a)) and p.get("policy")
+        ):
             lines.append(
                 f"az backup protection enable-for-vm --resource-group {q(vault[0])} "
                 f"--vault-name {q(vault[1])} --vm {q(a.target)} --policy-name {q(p['policy'])}"
             )
-        elif what != "guest-probe":
+        elif what != Change.GUEST_PROBE:
             skipped.append(shell_comment(f"# Not replayable (parameters missing): {a.what} {a.target}"))
     if not done:
         lines.append("# No change was made in Azure during this session.")

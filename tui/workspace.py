@@ -1,6 +1,7 @@
 """The wizard's connection to Azure for one run: credential, client factory, pacer and services.
 
-No Textual imports: the app owns one Workspace and calls it from workers.
+No Textual imports: the wizard model (tui/wizard.py) owns one Workspace and the steps call it from workers.
+``connection`` is the current one: the cloud resolved at sign-in, the sign-in method the user picked.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any
 from tui.azure import ArmPacer, ClientFactory, DeviceCodePrompt, describe_identity
 from tui.connect import Connection
 from tui.model import Inventory
-from tui.services.inventory import InventoryService, Progress
+from tui.services.concurrency import Progress
+from tui.services.inventory import InventoryService
 from tui.services.vaults import VaultService
 
 
@@ -26,7 +28,7 @@ class Workspace:
     ) -> ClientFactory:
         """(Re)build credential and clients; call from the event loop (device code needs it)."""
         if auth:
-            self.connection.auth = auth
+            self.connection = self.connection.with_auth(auth)
         kwargs = {"device_code_prompt": device_code_prompt} if self.connection.auth == "device-code" else {}
         self.credential = self.connection.credential(**kwargs)
         self.factory = self.connection.factory(self.credential, pacer=self.pacer)
@@ -38,7 +40,7 @@ class Workspace:
         """Sign in afresh with ``auth``: read a custom cloud's metadata (once), rebuild credential and clients,
         get a token and say who we are. CloudMetadataError when the cloud cannot be read."""
         await self.close()
-        await self.connection.resolve()
+        self.connection = await self.connection.resolved()
         self.open(device_code_prompt=device_code_prompt, auth=auth)
         return await self.identity()
 

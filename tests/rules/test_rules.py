@@ -155,6 +155,21 @@ def _protected_by(name: str, status: str = "Protected") -> Callable[[VmFacts], N
     return _set(protection=ProtectionFacts(status=status, vault_id=vault_id(name)))
 
 
+PV2_IN_ENHANCED = _both(
+    _add_disk(name="pv2", sku="PremiumV2_LRS"),
+    _set(
+        protection=ProtectionFacts(
+            status="Protected", vault_id=vault_id("rsv-weu"), policy_name="enhancedpolicy"
+        )
+    ),
+)
+
+
+def _vault_with(policy_type: str) -> Any:
+    """rsv-weu with one policy named EnhancedPolicy of this type (V2 Enhanced, V1 Standard)."""
+    return make_vault(policies=[PolicyFacts("/x/EnhancedPolicy", "EnhancedPolicy", policy_type, 1)])
+
+
 SUB_SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000001"
 NEVER_REPORTED = _set(
     agent__status="Not Ready",
@@ -406,6 +421,18 @@ VM_CASES: dict[str, Case] = {
         "vm-requires-enhanced-policy", _set(security_type="ConfidentialVM"), None
     ),
     "standard-vm": Case("vm-requires-enhanced-policy", _noop, None),
+    "protected-with-enhanced": Case(  # the requirement is met: the export must not ask for it again
+        "vm-requires-enhanced-policy", PV2_IN_ENHANCED, None, kwargs=lambda: {"vaults": [_vault_with("V2")]}
+    ),
+    "protected-policy-standard": Case(
+        "vm-requires-enhanced-policy",
+        PV2_IN_ENHANCED,
+        "warning",
+        kwargs=lambda: {"vaults": [_vault_with("V1")]},
+    ),
+    "protected-policies-unread": Case(
+        "vm-requires-enhanced-policy", PV2_IN_ENHANCED, "warning", kwargs=lambda: {"vaults": [make_vault()]}
+    ),
     # vm-trusted-launch
     "trusted-launch": Case(
         "vm-trusted-launch", _set(security_type="TrustedLaunch"), "info", detail_has=("Standard", "Enhanced")

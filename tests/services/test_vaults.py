@@ -293,7 +293,11 @@ async def test_create_in_unregistered_subscription_registers_first(make_emulator
         plan = await svc.plan_create(
             SUB_UNREG, "rg-new", "rsv-first", "northeurope", "LRS", False, create_group=True
         )
-        assert [s.action for s in plan.steps] == ["register_provider", "create_group", "create_vault"]
+        assert [s.action for s in plan.steps] == [
+            "register-provider",
+            "create-resource-group",
+            "create-vault",
+        ]
         assert plan.steps[0].operation == (
             f"POST /subscriptions/{SUB_UNREG}/providers/Microsoft.RecoveryServices/register"
         )
@@ -390,7 +394,7 @@ async def test_plan_create_on_existing_vault_converges_its_redundancy(make_emula
         plan = await svc.plan_create(
             SUB_OK, "rg-0", "rsv-conv", "westeurope", "ZRS", False, create_group=False
         )
-        assert [s.action for s in plan.steps] == ["set_redundancy"]
+        assert [s.action for s in plan.steps] == ["set-redundancy"]
         result = await svc.apply(plan)
     assert result.ok and result.vault.redundancy == "ZoneRedundant"
 

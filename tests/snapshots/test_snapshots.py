@@ -1,7 +1,8 @@
 """Snapshot of every wizard step at 100x32 on the demo estate (pytest-textual-snapshot).
 
-Deterministic: the emulator listens on a fixed port (the sign-in step shows the endpoint), the session
-clock is fixed, cursors do not blink, and every worker has finished before the screenshot.
+Deterministic: the endpoint the sign-in step shows carries a fixed port (the emulator itself listens on a
+free one, port 0, so parallel runs never collide), the session clock is fixed, cursors do not blink, and
+every worker has finished before the screenshot.
 Update after an intended visual change with `pytest tests/snapshots --snapshot-update` and review the SVGs.
 """
 
@@ -14,14 +15,14 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from tests.conftest import DEMO_ESTATE
 from tests.wizard.drive import make_app, settle, to_step
 from tui.emulator import EmulatorConfig, EmulatorThread
 from tui.session import Session
 
-PORT = 47653
+SHOWN_ENDPOINT = "https://127.0.0.1:47653/"  # what the sign-in step shows, whatever port the emulator has
 SIZE = (100, 32)
 NORTH = ["vm-neu-app01", "vm-neu-app03", "vm-neu-dns01"]
 
@@ -32,7 +33,7 @@ def _fixed_clock() -> dt.datetime:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Any]:
-    thread = EmulatorThread(json.loads(DEMO_ESTATE.read_text(encoding="utf-8")), EmulatorConfig(port=PORT))
+    thread = EmulatorThread(json.loads(DEMO_ESTATE.read_text(encoding="utf-8")), EmulatorConfig(port=0))
     info = thread.start()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IDENTITY_ENDPOINT", info["identity_endpoint"])
@@ -56,6 +57,10 @@ def _at(step: str, **kwargs: Any):
         await to_step(pilot, app, step, **kwargs)
         for widget in app.query(Input):
             widget.cursor_blink = False
+        endpoint = app.model.connection.target.arm_endpoint
+        target = app.query_one("#signin-target", Static)
+        target.update(str(target.content).replace(endpoint, SHOWN_ENDPOINT))
+        app.title = app.title.replace(endpoint, SHOWN_ENDPOINT)
         await settle(pilot, app)
 
     return run_before

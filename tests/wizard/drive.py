@@ -16,6 +16,7 @@ from tui.app import VmBackupPrepApp
 from tui.azure import Target
 from tui.connect import Connection
 from tui.emulator import Emulator
+from tui.widgets.dialogs import ConfirmDialog
 
 CONTOSO_PRODUCTION = "Contoso Production"
 ORDER = [
@@ -31,21 +32,30 @@ ORDER = [
 ]
 
 
-def make_app(emu: Emulator, **kwargs: Any) -> VmBackupPrepApp:
+def make_app(
+    emu: Emulator, *, read_only: bool = False, client_options: dict[str, Any] | None = None, **kwargs: Any
+) -> VmBackupPrepApp:
     """The wizard signed in with the emulator's managed identity (what `--demo` does)."""
     target = Target.for_endpoint(emu.info["arm_endpoint"], ca_bundle=emu.info["ca_bundle"])
-    return VmBackupPrepApp(Connection(target, "managed-identity", emu.info["tenant_id"], False), **kwargs)
+    connection = Connection(
+        target, "managed-identity", emu.info["tenant_id"], read_only, client_options=client_options or {}
+    )
+    return VmBackupPrepApp(connection, **kwargs)
 
 
 async def settle(pilot: Pilot[Any], app: VmBackupPrepApp) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    """Until nothing runs: the workers, and the workers their results start (a re-scan, then a re-plan)."""
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            return
 
 
 async def sign_in(pilot: Pilot[Any], app: VmBackupPrepApp) -> None:
     """Sign-in is automatic on mount; Next moves to the subscription list once it is done."""
     await settle(pilot, app)
-    assert app.session.identity, "sign-in did not finish"
+    assert app.model.session.identity, "sign-in did not finish"
     await pilot.press("ctrl+n")
     await settle(pilot, app)
     assert app.current == "subscription"
@@ -64,8 +74,8 @@ async def choose_subscription(
     target = names.index(name)
     await pilot.press("ctrl+home", *["down"] * target, "enter")
     await settle(pilot, app)
-    assert app.session.subscription is not None and app.session.subscription.name == name
-    assert app.inventory is not None
+    assert app.model.session.subscription is not None and app.model.session.subscription.name == name
+    assert app.model.inventory is not None
 
 
 async def _move_to(pilot: Pilot[Any], options: OptionList, option_id: str) -> None:
@@ -77,8 +87,8 @@ async def _move_to(pilot: Pilot[Any], options: OptionList, option_id: str) -> No
 
 async def choose_vault(pilot: Pilot[Any], app: VmBackupPrepApp, name: str) -> None:
     """On the vault step: the vault's region in the region list, Enter, the vault in the vault list, Enter."""
-    assert app.inventory is not None
-    vault = next(v for v in app.inventory.vaults if v.name == name)
+    assert app.model.inventory is not None
+    vault = next(v for v in app.model.inventory.vaults if v.name == name)
     if app.current != "vault":
         await go(pilot, app, "vault")
     pane = app.pane("vault")
@@ -91,7 +101,7 @@ async def choose_vault(pilot: Pilot[Any], app: VmBackupPrepApp, name: str) -> No
     assert app.focused is vaults
     await _move_to(pilot, vaults, vault.id)
     await settle(pilot, app)
-    assert app.session.vault is not None and app.session.vault.name == name
+    assert app.model.session.vault is not None and app.model.session.vault.name == name
 
 
 async def select_vms(pilot: Pilot[Any], app: VmBackupPrepApp, names: list[str]) -> None:
@@ -111,15 +121,19 @@ async def select_vms(pilot: Pilot[Any], app: VmBackupPrepApp, names: list[str]) 
     box.value = ""
     await pilot.press("enter")
     await settle(pilot, app)
-    chosen = {vm.id.lower() for vm in app.inventory.vms if vm.name in names} if app.inventory else set()
-    assert {i.lower() for i in app.session.selected_vm_ids} == chosen, "not every VM could be selected"
+    chosen = (
+        {vm.id.lower() for vm in app.model.inventory.vms if vm.name in names}
+        if app.model.inventory
+        else set()
+    )
+    assert {i.lower() for i in app.model.session.selected_vm_ids} == chosen, "not every VM could be selected"
 
 
 async def go(pilot: Pilot[Any], app: VmBackupPrepApp, step_id: str) -> None:
     """Jump to a reachable step (what the sidebar and the palette's "Go to step" do)."""
     app.go(step_id)
     await settle(pilot, app)
-    assert app.current == step_id, f"{step_id} not reachable: {sorted(app.reachable())}"
+    assert app.current == step_id, f"{step_id} not reachable: {sorted(app.model.reachable())}"
 
 
 async def to_step(
@@ -170,3 +184,25 @@ async def open_new_vault_form(pilot: Pilot[Any], app: VmBackupPrepApp, region: s
     await _move_to(pilot, pane.query_one("#vault-list", OptionList), "new-vault")
     await settle(pilot, app)
     assert app.focused is pane.query_one("#vault-name", Input)
+
+
+async def confirm(pilot: Pilot[Any], app: VmBackupPrepApp) -> str:
+    """Wait for a confirmation dialog, Tab to its confirm button (the focus starts on Cancel) and press it;
+    then let what follows run (the change, its re-read or re-scan). Returns the dialog's body."""
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the confirmation dialog")
+    await pilot.pause()
+    assert isinstance(app.screen, ConfirmDialog)
+    body = app.screen.body
+    await pilot.press("tab", "enter")
+    await settle(pilot, app)
+    return body
+
+
+async def create_lrs_vault(pilot: Pilot[Any], app: VmBackupPrepApp, region: str, name: str) -> str:
+    """On the vault step: "+ Create a new vault" in ``region``, type ``name``, pick LRS, Create vault…, and
+    confirm the plan. Returns the plan's text."""
+    await open_new_vault_form(pilot, app, region)
+    await pilot.press(*name)
+    await settle(pilot, app)
+    await pilot.press("tab", "tab", "tab", "down", "enter", "tab", "enter")  # LRS, then Create vault…
+    return await confirm(pilot, app)

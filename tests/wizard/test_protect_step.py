@@ -12,10 +12,8 @@ from typing import Any
 from textual.widgets import Button, DataTable, OptionList, Static
 
 from tests.conftest import MakeEmulator, read_request_log
-from tests.wizard.drive import go, make_app, settle, to_step
+from tests.wizard.drive import confirm, go, make_app, settle, to_step
 from tui.app import VmBackupPrepApp
-from tui.azure import Target
-from tui.connect import Connection
 from tui.widgets.dialogs import ConfirmDialog
 
 NEU = ["vm-neu-app01", "vm-neu-web01", "vm-neu-app03"]  # app03: agent Not Ready (blocked)
@@ -37,17 +35,10 @@ def puts(emu: Any) -> list[str]:
     return [r["path"] for r in read_request_log(emu) if r["method"] == "PUT"]
 
 
-async def confirm(pilot: Any, app: VmBackupPrepApp) -> str:
+async def protect(pilot: Any, app: VmBackupPrepApp) -> str:
     """Press p, read the plan in the dialog, move to Protect and press Enter. Returns the dialog's body."""
     await pilot.press("p")
-    await pilot.pause()
-    dialog = app.screen
-    assert isinstance(dialog, ConfirmDialog)
-    body = dialog.body
-    await pilot.press("tab", "enter")
-    await settle(pilot, app)
-    await settle(pilot, app)  # the re-plan after the re-scan
-    return body
+    return await confirm(pilot, app)
 
 
 async def test_whole_path_protects_the_ready_vms_and_exports_the_az_lines(
@@ -71,7 +62,7 @@ async def test_whole_path_protects_the_ready_vms_and_exports_the_az_lines(
         assert not pane.query_one("#prot-go", Button).disabled
         assert not puts(emu)  # nothing written before the confirmation
 
-        body = await confirm(pilot, app)
+        body = await protect(pilot, app)
         assert "Vault: rsv-prod-neu (northeurope, LocallyRedundant)" in body
         assert "+ enable   vm-neu-app01" in body and "x refused  vm-neu-app03" in body
 
@@ -84,18 +75,18 @@ async def test_whole_path_protects_the_ready_vms_and_exports_the_az_lines(
         assert summary[0] == "✗ Protected (2): vm-neu-app01, vm-neu-web01. Refused (1): vm-neu-app03."
         assert len(puts(emu)) == 2
         # the re-scan shows the vault locked and the VMs protected
-        vault = app.session.vault
+        vault = app.model.session.vault
         assert vault is not None and vault.redundancy_locked and vault.protected_vms == 2
         assert summary[1] == "rsv-prod-neu now protects 2 VMs; its storage redundancy is locked."
-        assert app.inventory is not None
-        protected = {v.name: v.protection.status for v in app.inventory.vms if v.name in NEU}
+        assert app.model.inventory is not None
+        protected = {v.name: v.protection.status for v in app.model.inventory.vms if v.name in NEU}
         assert protected == {
             "vm-neu-app01": "Protected",
             "vm-neu-web01": "Protected",
             "vm-neu-app03": "NotProtected",
         }
         # every protection action is in the session
-        acts = {a.parameters["vm"]: a for a in app.session.actions if a.what == "enable-protection"}
+        acts = {a.parameters["vm"]: a for a in app.model.session.actions if a.what == "enable-protection"}
         assert {k: a.result for k, a in acts.items()} == {
             "vm-neu-app01": "succeeded",
             "vm-neu-web01": "succeeded",
@@ -109,13 +100,13 @@ async def test_whole_path_protects_the_ready_vms_and_exports_the_az_lines(
         shown = text_of(app.pane("summary").query_one("#sum-actions", Static))
         assert "succeeded enable-protection vm-neu-app01" in shown
         assert "refused   enable-protection vm-neu-app03" in shown
-        paths = app.pane("summary").export()  # type: ignore[attr-defined]
-        assert paths is not None
+        paths = app.model.export().paths
+        assert paths
         script = next(p for p in paths if p.suffix == ".sh").read_text(encoding="utf-8")
         lines = [x for x in script.splitlines() if "enable-for-vm" in x]
         assert len(lines) == 2
         for name in ("vm-neu-app01", "vm-neu-web01"):
-            vm_id = next(v.id for v in app.inventory.vms if v.name == name)
+            vm_id = next(v.id for v in app.model.inventory.vms if v.name == name)
             assert (
                 f"az backup protection enable-for-vm --resource-group rg-backup-neu --vault-name rsv-prod-neu "
                 f"--vm {vm_id} --policy-name DefaultPolicy"
@@ -162,7 +153,7 @@ async def test_standard_policy_refused_for_a_vm_needing_enhanced_and_the_one_way
         assert "DefaultPolicy is a Standard policy" in detail and "Premium SSD v2" in detail
         assert "What to do: Choose an Enhanced policy" in detail
 
-        await confirm(pilot, app)
+        await protect(pilot, app)
         assert [p for p in puts(emu) if "vm-weu-pg01" in p] == []
         assert len(puts(emu)) == 1
         summary = text_of(pane.query_one("#prot-summary", Static)).splitlines()[0]
@@ -180,16 +171,16 @@ async def test_partial_failure_names_exactly_which_succeeded(
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        web01 = next(v.id for v in app.inventory.vms if v.name == "vm-neu-web01")  # type: ignore[union-attr]
+        web01 = next(v.id for v in app.model.inventory.vms if v.name == "vm-neu-web01")  # type: ignore[union-attr]
         emu.estate.delete(web01)  # deleted while the user reads the plan
         await pilot.press("tab", "enter")
         await settle(pilot, app)
         await settle(pilot, app)
         summary = text_of(pane.query_one("#prot-summary", Static)).splitlines()[0]
         assert summary == "✗ Protected (1): vm-neu-app01. Failed (1): vm-neu-web01."
-        result = {a.parameters["vm"]: a.result for a in app.session.actions}
+        result = {a.parameters["vm"]: a.result for a in app.model.session.actions}
         assert result == {"vm-neu-app01": "succeeded", "vm-neu-web01": "failed"}
-        failed = next(a for a in app.session.actions if a.result == "failed")
+        failed = next(a for a in app.model.session.actions if a.result == "failed")
         assert "not among the vault's protectable VMs" in failed.detail
 
 
@@ -197,8 +188,7 @@ async def test_read_only_switches_the_button_off_and_sends_nothing(
     make_emulator: MakeEmulator, demo_estate_doc: dict
 ) -> None:
     emu = await make_emulator(demo_estate_doc)
-    target = Target.for_endpoint(emu.info["arm_endpoint"], ca_bundle=emu.info["ca_bundle"])
-    app = VmBackupPrepApp(Connection(target, "managed-identity", emu.info["tenant_id"], True))
+    app = make_app(emu, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_step(pilot, app, "protect", vault="rsv-prod-neu", vms=["vm-neu-app01"])
         pane = app.pane("protect")
@@ -212,6 +202,6 @@ async def test_read_only_switches_the_button_off_and_sends_nothing(
         await pilot.press("p")
         await settle(pilot, app)
         assert not isinstance(app.screen, ConfirmDialog)
-        assert not app.session.actions
+        assert not app.model.session.actions
         writes = [r for r in read_request_log(emu) if r["method"] not in ("GET", "HEAD", "OPTIONS")]
         assert all(w["path"].lower().endswith("/backupprevalidateprotection") for w in writes), writes

@@ -54,7 +54,7 @@ async def _dialog(pilot: Any, app: VmBackupPrepApp) -> DeviceCodeDialog:
 
 async def _approve(pilot: Any, app: VmBackupPrepApp, emu: Any, dialog: DeviceCodeDialog) -> None:
     await asyncio.to_thread(decide, emu.info, dialog.code)
-    await wait_until(pilot, lambda: bool(app.session.identity), "the sign-in to finish")
+    await wait_until(pilot, lambda: bool(app.model.session.identity), "the sign-in to finish")
     await settle(pilot, app)
 
 
@@ -71,7 +71,7 @@ async def test_device_code_dialog_shows_the_code_and_signs_in_once_approved(make
         assert "Waiting for you to sign in" in waiting and "14:5" in waiting  # 15 minutes, as Entra gives
         await pilot.press("c")
         assert app.clipboard == dialog.code
-        assert app.session.identity == {}  # nothing goes on while nobody has signed in
+        assert app.model.session.identity == {}  # nothing goes on while nobody has signed in
         await _approve(pilot, app, emu, dialog)
         assert not isinstance(app.screen, DeviceCodeDialog)
         status = _status(app)
@@ -94,7 +94,7 @@ async def test_escape_cancels_and_sign_in_starts_over_with_a_new_code(make_emula
         await settle(pilot, app)
         assert not isinstance(app.screen, DeviceCodeDialog)
         assert "Sign-in cancelled" in _status(app)
-        assert app.session.identity == {} and app.query_one("#next", Button).disabled
+        assert app.model.session.identity == {} and app.query_one("#next", Button).disabled
         button = app.pane("signin").query_one("#signin-button", Button)
         assert app.focused is button  # Enter tries again
         await pilot.press("enter")
@@ -112,11 +112,11 @@ async def test_an_expired_code_is_said_and_sign_in_can_start_again(make_emulator
         await wait_until(pilot, lambda: "expired" in _status(app), "the code to expire", seconds=20)
         assert not isinstance(app.screen, DeviceCodeDialog)
         assert "The sign-in code expired" in _status(app) and "new code" in _status(app)
-        assert app.session.identity == {}
+        assert app.model.session.identity == {}
         await pilot.press("enter")  # Sign in has the focus
         dialog = await _dialog(pilot, app)
         await _approve(pilot, app, emu, dialog)
-        assert app.session.identity["upn"] == "alex.admin@contoso.onmicrosoft.com"
+        assert app.model.session.identity["upn"] == "alex.admin@contoso.onmicrosoft.com"
 
 
 def test_the_dialog_says_when_the_code_has_expired():
@@ -135,7 +135,7 @@ async def test_a_declined_sign_in_is_said(make_emulator, demo_estate_doc):
         dialog = await _dialog(pilot, app)
         await asyncio.to_thread(decide, emu.info, dialog.code, "decline")
         await wait_until(pilot, lambda: "declined" in _status(app), "the sign-in to end")
-        assert "Sign-in declined" in _status(app) and app.session.identity == {}
+        assert "Sign-in declined" in _status(app) and app.model.session.identity == {}
 
 
 async def test_a_remembered_sign_in_does_not_ask_again(make_emulator, demo_estate_doc):
@@ -176,7 +176,6 @@ async def test_a_cloud_without_readable_metadata_opens_a_dialog_with_retry():
         port = s.getsockname()[1]
     argv = ["--arm-endpoint", f"https://127.0.0.1:{port}/", "--auth", "device-code"]
     app = VmBackupPrepApp(connect(_wizard_parser().parse_args(argv)))
-    app.connection.client_options = {}
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_until(
             pilot, lambda: isinstance(app.screen, ErrorDialog) and app.screen.is_mounted, "the error dialog"
@@ -185,4 +184,4 @@ async def test_a_cloud_without_readable_metadata_opens_a_dialog_with_retry():
         assert app.screen.problem.title == "Cannot read the cloud's metadata"
         assert f"127.0.0.1:{port}/metadata/endpoints?api-version=2022-09-01" in app.screen.problem.detail
         assert app.screen.can_retry
-        assert "Not signed in" in _status(app) and app.session.identity == {}
+        assert "Not signed in" in _status(app) and app.model.session.identity == {}

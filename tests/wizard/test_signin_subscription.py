@@ -53,7 +53,7 @@ async def test_unusable_subscriptions_cannot_be_chosen(demo, name):
         await _highlight(pilot, app, name)
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.session.subscription is None and app.current == "subscription"
+        assert app.model.session.subscription is None and app.current == "subscription"
         assert any("cannot be used" in n.message for n in app._notifications)
         assert app.query_one("#next", Button).disabled
 
@@ -66,7 +66,9 @@ async def test_a_past_due_subscription_can_be_chosen(demo):
         await _highlight(pilot, app, "Contoso Legacy (past due)")
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.session.subscription is not None and app.session.subscription.state == "PastDue"
+        assert (
+            app.model.session.subscription is not None and app.model.session.subscription.state == "PastDue"
+        )
         assert app.current == "vault"
 
 
@@ -93,15 +95,14 @@ async def test_unregistered_provider_is_registered_after_confirmation(make_emula
         assert (
             emu.estate.subscriptions[ANALYTICS].provider_state("Microsoft.RecoveryServices") == "Registered"
         )
-        assert [a.what for a in app.session.actions] == ["register-provider"]
-        assert app.session.actions[0].result == "succeeded"
-        assert app.session.subscription is not None and app.session.subscription.id == ANALYTICS
+        assert [a.what for a in app.model.session.actions] == ["register-provider"]
+        assert app.model.session.actions[0].result == "succeeded"
+        assert app.model.session.subscription is not None and app.model.session.subscription.id == ANALYTICS
         assert app.current == "vault"  # the scan ran and the wizard moved on
 
 
 async def test_a_failing_call_shows_the_error_with_its_remedy_and_retry_recovers(demo):
-    app = make_app(demo)
-    app.connection.client_options = {"retry_total": 1, "retry_backoff_factor": 0.01}
+    app = make_app(demo, client_options={"retry_total": 1, "retry_backoff_factor": 0.01})
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot, app)
         demo.faults = FaultInjector(parse_faults("500:1.0"))
@@ -127,4 +128,7 @@ async def test_filter_narrows_the_table(demo):
         await pilot.press("enter")  # back to the table, Enter chooses
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.session.subscription is not None and app.session.subscription.name == "Contoso Production"
+        assert (
+            app.model.session.subscription is not None
+            and app.model.session.subscription.name == "Contoso Production"
+        )

@@ -89,14 +89,14 @@ async def test_create_lrs_vault_in_new_group_with_the_keyboard(demo):
         assert result.startswith("Done.")
         assert "Now in Azure: rsv-test-neu · LRS · Cross Region Restore off" in result
         assert "request id" in result
-        assert app.session.vault is not None and app.session.vault.name == "rsv-test-neu"
-        assert app.session.vault.redundancy == "LocallyRedundant"
-        assert [(a.what, a.result) for a in app.session.actions] == [
+        assert app.model.session.vault is not None and app.model.session.vault.name == "rsv-test-neu"
+        assert app.model.session.vault.redundancy == "LocallyRedundant"
+        assert [(a.what, a.result) for a in app.model.session.actions] == [
             ("create-resource-group", "succeeded"),
             ("create-vault", "succeeded"),
         ]
-        assert all(a.request_ids for a in app.session.actions)
-        create = app.session.actions[1].parameters
+        assert all(a.request_ids for a in app.model.session.actions)
+        create = app.model.session.actions[1].parameters
         assert create == {
             "resource_group": "rg-backup-northeurope",
             "name": "rsv-test-neu",
@@ -104,12 +104,16 @@ async def test_create_lrs_vault_in_new_group_with_the_keyboard(demo):
             "redundancy": "LocallyRedundant",
             "cross_region_restore": False,
         }
-        script = az_script(app.session)
+        script = az_script(app.model.session)
         assert "az group create --name rg-backup-northeurope --location northeurope" in script
         assert "--name rsv-test-neu --location northeurope" in script
-        assert app.inventory is not None and any(v.name == "rsv-test-neu" for v in app.inventory.vaults)
+        assert app.model.inventory is not None and any(
+            v.name == "rsv-test-neu" for v in app.model.inventory.vaults
+        )
         vault_list = app.pane("vault").query_one("#vault-list", OptionList)
-        assert "● rsv-test-neu · LRS · unlocked" in str(vault_list.get_option(app.session.vault.id).prompt)
+        assert "● rsv-test-neu · LRS · unlocked" in str(
+            vault_list.get_option(app.model.session.vault.id).prompt
+        )
         assert app.pane("vault").blocked_reason() is None
         await pilot.press("ctrl+n")
         await settle(pilot, app)
@@ -142,7 +146,7 @@ async def test_invalid_names_show_why_and_send_nothing(demo):
         await settle(pilot, app)
         assert "contains a space" in text(app, "#vault-rg-status") and create.disabled
         assert [r for r in read_request_log(demo) if r["method"] != "GET"] == []
-        assert app.session.actions == [] and app.session.vault is None
+        assert app.model.session.actions == [] and app.model.session.vault is None
 
 
 async def test_locked_vault_refuses_a_redundancy_change_and_sends_nothing(demo):
@@ -153,7 +157,7 @@ async def test_locked_vault_refuses_a_redundancy_change_and_sends_nothing(demo):
         regions = pane.query_one("#vault-regions", OptionList)
         regions.focus()
         await pilot.press("home", "enter")  # westeurope has the most VMs: first
-        vault = next(v for v in app.inventory.vaults if v.name == "rsv-prod-weu")
+        vault = next(v for v in app.model.inventory.vaults if v.name == "rsv-prod-weu")
         vaults = pane.query_one("#vault-list", OptionList)
         assert app.focused is vaults
         ids = [vaults.get_option_at_index(i).id for i in range(vaults.option_count)]
@@ -176,7 +180,7 @@ async def test_locked_vault_refuses_a_redundancy_change_and_sends_nothing(demo):
         assert result.startswith("✗ Not possible, nothing was sent:")
         assert "locked at GeoRedundant" in result and "re-create the vault" in result
         assert not isinstance(app.screen, ConfirmDialog)
-        assert writes(demo) == [] and app.session.actions == []
+        assert writes(demo) == [] and app.model.session.actions == []
 
 
 async def test_choosing_an_unlocked_vault_sets_the_session_and_survives_back(demo):
@@ -187,13 +191,13 @@ async def test_choosing_an_unlocked_vault_sets_the_session_and_survives_back(dem
         await pilot.press(*"rsv-draft")
         await settle(pilot, app)
         await choose_vault(pilot, app, "rsv-prod-neu")  # Enter on the vault uses it
-        vault = app.session.vault
+        vault = app.model.session.vault
         assert vault is not None and vault.name == "rsv-prod-neu" and vault.location == "northeurope"
-        assert app.session.region == "northeurope"
+        assert app.model.session.region == "northeurope"
         assert app.pane("vault").blocked_reason() is None
         assert not app.query_one("#next", Button).disabled
         assert "This is the vault in use." in text(app, "#vault-facts")
-        assert writes(demo) == [] and app.session.actions == []
+        assert writes(demo) == [] and app.model.session.actions == []
 
         await pilot.press("ctrl+n")
         await settle(pilot, app)
@@ -227,7 +231,7 @@ async def test_cancel_in_the_confirmation_sends_nothing(demo):
         assert text(app, "#vault-result") == "Cancelled: nothing was sent to Azure."
         assert writes(demo) == []
         assert demo.estate.get(vault_id("rg-backup-northeurope", "rsv-cancelled")) is None
-        assert app.session.actions == [] and app.session.vault is None
+        assert app.model.session.actions == [] and app.model.session.vault is None
 
 
 async def test_change_redundancy_of_an_unlocked_vault(demo):
@@ -251,12 +255,12 @@ async def test_change_redundancy_of_an_unlocked_vault(demo):
         assert "PATCH " in dialog.body and "/vaults/rsv-prod-neu" in dialog.body
         await pilot.press("tab", "enter")
         await settle(pilot, app)
-        vault = next(v for v in app.inventory.vaults if v.name == "rsv-prod-neu")
+        vault = next(v for v in app.model.inventory.vaults if v.name == "rsv-prod-neu")
         doc = demo.estate.get(vault.id)
         assert doc["properties"]["redundancySettings"]["standardTierStorageRedundancy"] == "GeoRedundant"
         assert vault.redundancy == "GeoRedundant"
         assert "Now in Azure: rsv-prod-neu · GRS · Cross Region Restore off" in text(app, "#vault-result")
-        assert [(a.what, a.result) for a in app.session.actions] == [("set-redundancy", "succeeded")]
-        assert app.session.actions[0].parameters["redundancy"] == "GeoRedundant"
-        assert app.session.vault is not None and app.session.vault.id == vault.id
-        assert "--backup-storage-redundancy GeoRedundant" in az_script(app.session)
+        assert [(a.what, a.result) for a in app.model.session.actions] == [("set-redundancy", "succeeded")]
+        assert app.model.session.actions[0].parameters["redundancy"] == "GeoRedundant"
+        assert app.model.session.vault is not None and app.model.session.vault.id == vault.id
+        assert "--backup-storage-redundancy GeoRedundant" in az_script(app.model.session)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Button, DataTable, Static
 
 from tests.conftest import read_request_log
 from tests.wizard.drive import make_app, settle, to_step
 from tui.app import VmBackupPrepApp
-from tui.azure import Target
-from tui.connect import Connection
 from tui.widgets.dialogs import ConfirmDialog
 
 SIZE = (100, 32)
@@ -38,9 +37,9 @@ def nav_status(app: VmBackupPrepApp) -> str:
 
 
 def selected_names(app: VmBackupPrepApp) -> set[str]:
-    assert app.inventory is not None
-    chosen = {i.lower() for i in app.session.selected_vm_ids}
-    return {vm.name for vm in app.inventory.vms if vm.id.lower() in chosen}
+    assert app.model.inventory is not None
+    chosen = {i.lower() for i in app.model.session.selected_vm_ids}
+    return {vm.name for vm in app.model.inventory.vms if vm.id.lower() in chosen}
 
 
 async def move_to(pilot: Any, app: VmBackupPrepApp, table_id: str, name: str) -> None:
@@ -79,7 +78,7 @@ async def test_vms_selectable_and_disabled_in_northeurope(demo):
         await move_to(pilot, app, "#vms-table", "vm-weu-app01")
         assert "vault protects only VMs in its own region" in text(app, "#vms-detail")
         await pilot.press("space")
-        assert app.session.selected_vm_ids == []
+        assert app.model.session.selected_vm_ids == []
 
         # space toggles one VM; Next is allowed then
         await move_to(pilot, app, "#vms-table", "vm-neu-app01")
@@ -96,7 +95,7 @@ async def test_vms_selectable_and_disabled_in_northeurope(demo):
         assert selected_names(app) == set(neu)
         await pilot.press("a")
         await pilot.pause()
-        assert app.session.selected_vm_ids == []
+        assert app.model.session.selected_vm_ids == []
 
         # filter by resource group, Enter back to the list, `a` takes what is shown
         await pilot.press("slash", *"rg-infra", "enter")
@@ -118,6 +117,23 @@ async def test_vms_selectable_and_disabled_in_northeurope(demo):
         assert all(c[4] == "Linux" for c in shown.values())
 
 
+async def test_keys_typed_fast_toggle_the_vms_they_were_typed_on(demo):
+    """space, down, space, down, space in one go (as a terminal delivers them): three VMs, not the last one
+    three times."""
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_step(pilot, app, "vms", vault="rsv-prod-neu")
+        table = app.pane().query_one("#vms-table", DataTable)
+        table.focus()
+        await pilot.press("ctrl+home")
+        for key in ("space", "down", "space", "down", "space"):  # as the driver sends them: no pause between
+            event = events.Key(key, " " if key == "space" else None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        await settle(pilot, app)
+        assert selected_names(app) == {"vm-neu-app01", "vm-neu-app02", "vm-neu-app03"}
+
+
 async def test_vm_protected_by_another_vault_is_not_selectable(demo):
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -130,7 +146,7 @@ async def test_vm_protected_by_another_vault_is_not_selectable(demo):
         await move_to(pilot, app, "#vms-table", "vm-weu-app03")
         assert "already protected by the vault rsv-apps-weu" in text(app, "#vms-detail")
         await pilot.press("space")
-        assert app.session.selected_vm_ids == []
+        assert app.model.session.selected_vm_ids == []
 
 
 async def test_selection_survives_back_and_next(demo):
@@ -212,8 +228,8 @@ async def test_probe_cancel_runs_nothing(demo):
         await settle(pilot, app)
         assert not isinstance(app.screen, ConfirmDialog)
         assert run_commands(demo) == []
-        assert app.session.probe_consent is False
-        assert [a for a in app.session.actions if a.what == "guest-probe"] == []
+        assert app.model.session.probe_consent is False
+        assert [a for a in app.model.session.actions if a.what == "guest-probe"] == []
         assert rows(app, "#net-table")["vm-neu-dns01"][4] == "not probed"
 
 
@@ -226,7 +242,7 @@ async def test_probe_confirm_runs_on_eligible_vms_and_shows_findings(demo):
         await settle(pilot, app)
         await settle(pilot, app)
         assert sorted(run_commands(demo)) == sorted(ELIGIBLE)
-        assert app.session.probe_consent is True
+        assert app.model.session.probe_consent is True
 
         table = rows(app, "#net-table")
         assert table["vm-neu-dns01"][5] == "✗ off" and table["vm-neu-dns01"][7] == "✗ blocked"
@@ -245,20 +261,20 @@ async def test_probe_confirm_runs_on_eligible_vms_and_shows_findings(demo):
         await move_to(pilot, app, "#net-table", "vm-neu-app02")
         assert "Cannot be probed: the VM is deallocated" in text(app, "#net-findings")
 
-        actions = [a for a in app.session.actions if a.what == "guest-probe"]
+        actions = [a for a in app.model.session.actions if a.what == "guest-probe"]
         assert {a.parameters["vm"] for a in actions} == ELIGIBLE
         assert all(a.result == "succeeded" for a in actions)
 
         # Re-reading the subscription (ctrl+r) cannot see inside the guests: the probe's findings stay.
         await pilot.press("ctrl+r")
         await settle(pilot, app)
-        assessed = app.assessment()
+        assessed = app.model.assessment()
         assert assessed is not None
         dns = next(a for a in assessed.vms if a.vm.name == "vm-neu-dns01")
         assert "guest-dhcp-disabled" in {f.rule for f in dns.findings} and dns.verdict == "blocked"
         dns = next(a for a in actions if a.parameters["vm"] == "vm-neu-dns01")
         assert "DHCP disabled" in dns.detail
-        assert app.session.as_dict()["choices"]["guest_probe_consent"] is True
+        assert app.model.session.as_dict()["choices"]["guest_probe_consent"] is True
 
 
 async def test_static_network_findings_in_westeurope(demo):
@@ -281,8 +297,7 @@ async def test_static_network_findings_in_westeurope(demo):
 
 @pytest.mark.parametrize("read_only", [True])
 async def test_probe_disabled_in_read_only_mode(demo, read_only):
-    target = Target.for_endpoint(demo.info["arm_endpoint"], ca_bundle=demo.info["ca_bundle"])
-    app = VmBackupPrepApp(Connection(target, "managed-identity", demo.info["tenant_id"], read_only))
+    app = make_app(demo, read_only=read_only)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await to_step(pilot, app, "connectivity", vms=["vm-neu-dns01"])
         button = app.pane().query_one("#net-probe", Button)

@@ -7,9 +7,8 @@ import json
 import os
 
 from tests.conftest import read_request_log
-from tests.wizard.drive import go, make_app, open_new_vault_form, select_vms, settle, to_step, wait_until
+from tests.wizard.drive import create_lrs_vault, go, make_app, select_vms, settle, to_step
 from tests.wizard.test_vms_agent_connectivity import open_probe_dialog, run_commands
-from tui.widgets.dialogs import ConfirmDialog
 
 PROD = "6c1f2a3b-4d5e-4f60-8a71-b2c3d4e5f601"
 VAULT_ID = f"/subscriptions/{PROD}/resourceGroups/rg-backup-northeurope/providers/Microsoft.RecoveryServices/vaults/rsv-flow-neu"
@@ -20,14 +19,8 @@ async def test_subscription_new_lrs_vault_vms_probe_export(demo, tmp_path):
     app = make_app(demo, export_dir=str(tmp_path / "exports"))
     async with app.run_test(size=(100, 32)) as pilot:
         await to_step(pilot, app, "vault")  # signed in, Enter on Contoso Production, scanned
-        await open_new_vault_form(pilot, app, "northeurope")
-        await pilot.press(*"rsv-flow-neu")
-        await settle(pilot, app)
-        await pilot.press("tab", "tab", "tab", "down", "enter", "tab", "enter")  # LRS, then Create vault…
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the plan")
-        await pilot.press("tab", "enter")  # Confirm
-        await settle(pilot, app)
-        assert app.session.vault is not None and app.session.vault.id.lower() == VAULT_ID.lower()
+        await create_lrs_vault(pilot, app, "northeurope", "rsv-flow-neu")
+        assert app.model.session.vault is not None and app.model.session.vault.id.lower() == VAULT_ID.lower()
         await pilot.press("ctrl+n")
         await settle(pilot, app)
 

@@ -3,7 +3,7 @@
 No Textual imports here, and nothing from ``tui.emulator``.
 """
 
-from .clients import ClientFactory, ResponseObserver, default_user_agent
+from .clients import ClientFactory, RequestIdHook, ResponseObserver, default_user_agent, request_id_of
 from .cloud_metadata import CloudMetadata, CloudMetadataError, discover_target, parse_cloud_metadata
 from .clouds import (
     CLOUDS,
@@ -62,6 +62,7 @@ __all__ = [
     "ProviderNotRegisteredError",
     "ReadOnlyPolicy",
     "ReadOnlyViolation",
+    "RequestIdHook",
     "ResponseObserver",
     "SignInCancelled",
     "SignInMemory",
@@ -78,6 +79,7 @@ __all__ = [
     "parse_authority",
     "parse_cloud_metadata",
     "read_only_policies",
+    "request_id_of",
     "role_for_action",
     "scope_for_audience",
 ]

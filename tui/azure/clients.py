@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Callable, Mapping
-from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -22,11 +21,13 @@ from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.subscription.aio import SubscriptionClient
 
+from tui import __version__
+
 from .clouds import Target
 from .pacing import ArmPacer, PacingPolicy
 from .readonly import read_only_policies
 
-__all__ = ["ClientFactory", "ResponseObserver", "default_user_agent"]
+__all__ = ["ClientFactory", "RequestIdHook", "ResponseObserver", "default_user_agent", "request_id_of"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -42,10 +43,51 @@ DEFAULT_RETRY_STATUS = 6
 
 def default_user_agent() -> str:
     """``vmbackup-prep/<version>``."""
+    return f"vmbackup-prep/{__version__}"
+
+
+REQUEST_ID = "x-ms-request-id"
+
+
+class RequestIdHook:
+    """A ``raw_response_hook`` for one SDK call: keeps the headers of the call's first response, so the
+    ``x-ms-request-id`` of a change (and its ``Azure-AsyncOperation``) can be recorded and quoted to support.
+
+    Pass it as ``raw_response_hook=hook`` (it sees each response of the call, the LRO polls included).
+    """
+
+    def __init__(self, on_request_id: Callable[[str], None] | None = None) -> None:
+        self.headers: dict[str, str] = {}
+        self._on_request_id = on_request_id
+
+    def __call__(self, response: Any) -> None:
+        if not self.headers:
+            self.headers = dict(response.http_response.headers)
+            # Recorded as soon as Azure answers, so an interrupted long-running call still names its request.
+            if self._on_request_id is not None and (rid := self.request_id):
+                self._on_request_id(rid)
+
+    @property
+    def request_id(self) -> str | None:
+        return _header(self.headers, REQUEST_ID)
+
+    def get(self, name: str) -> str | None:
+        return _header(self.headers, name)
+
+
+def request_id_of(exc: BaseException) -> str | None:
+    """The ``x-ms-request-id`` of the response an SDK error carries, if any."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
     try:
-        return f"vmbackup-prep/{version('vmbackup-prep')}"
-    except PackageNotFoundError:
-        return "vmbackup-prep/dev"
+        return _header(dict(headers), REQUEST_ID) if headers is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by name, whatever the case the transport gave it."""
+    low = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == low), None)
 
 
 class _ObserverPolicy(SansIOHTTPPolicy[Any, Any]):

@@ -578,10 +578,23 @@ def _v2_ultra_reasons(vm: VmFacts) -> list[str]:
     return reasons + ([f"Ultra disks ({_names(ultra)})"] if ultra else [])
 
 
+def protected_with_enhanced_policy(vm: VmFacts, vaults: Sequence[VaultFacts]) -> bool:
+    """The VM is already protected with an Enhanced (V2) policy of the vault that protects it."""
+    prot = vm.protection
+    vault = next((v for v in vaults if same_id(v.id, prot.vault_id)), None)
+    if vault is None or not prot.policy_name:
+        return False
+    policy = next((p for p in vault.policies or () if _lower(p.name) == _lower(prot.policy_name)), None)
+    return policy is not None and policy.policy_type.upper() == "V2"
+
+
 @check("vm-requires-enhanced-policy", "vm", ["reasons"])
 def check_vm_requires_enhanced_policy(vm: VmFacts, ctx: Context) -> Hit | None:
+    """Quiet once the VM is protected with an Enhanced policy: the requirement is met."""
     reasons = _v2_ultra_reasons(vm)
-    return Hit({"reasons": "; ".join(reasons)}) if reasons else None
+    if not reasons or protected_with_enhanced_policy(vm, [*ctx.vaults, *([ctx.vault] if ctx.vault else [])]):
+        return None
+    return Hit({"reasons": "; ".join(reasons)})
 
 
 def _redundancy_problem(vault: VaultFacts | None) -> str | None:

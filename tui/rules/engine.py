@@ -23,6 +23,7 @@ from tui.model import (
     Verdict,
     VmFacts,
 )
+from tui.resources import asset
 from tui.rules.checks import (
     CHECKS,
     FIELDS,
@@ -34,7 +35,7 @@ from tui.rules.checks import (
     common_values,
 )
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "assets" / "rules"
+RULES_DIR = asset("rules")
 DEFAULT_RULES = RULES_DIR / "support-matrix.toml"
 
 SEVERITY_ORDER: dict[str, int] = {"blocker": 0, "warning": 1, "info": 2}

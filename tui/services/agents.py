@@ -7,17 +7,16 @@ version, extensions (the backup extension among them), OS name and version.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 
 from tui.model import VmFacts
 
+from .concurrency import Progress, bounded_gather
 from .facts import agent_facts, power_state
 
-Progress = Callable[[str, int, int], None]
 _STAGE = "VM agents"
 
 
@@ -40,30 +39,23 @@ async def refresh_agents(
     A VM whose view cannot be read keeps its scanned facts. When no VM at all could be read, the first
     error is raised (sign-in, permission or network problem): the caller shows it with its remedy.
     """
-    gate = asyncio.Semaphore(concurrency)
     failed: dict[str, str] = {}
     errors: list[HttpResponseError] = []
-    done = 0
 
     async def one(vm: VmFacts) -> None:
-        nonlocal done
-        async with gate:
-            try:
-                iv = await factory.compute(vm.subscription_id).virtual_machines.instance_view(
-                    vm.resource_group, vm.name
-                )
-            except HttpResponseError as e:
-                errors.append(e)
-                failed[vm.id] = f"{e.status_code or ''} {e.reason or ''}".strip() or str(e).splitlines()[0]
-            else:
-                apply_instance_view(vm, iv.as_dict())
-        done += 1
-        if progress is not None:
-            progress(_STAGE, done, len(vms))
+        try:
+            iv = await factory.compute(vm.subscription_id).virtual_machines.instance_view(
+                vm.resource_group, vm.name
+            )
+        except HttpResponseError as e:
+            errors.append(e)
+            failed[vm.id] = f"{e.status_code or ''} {e.reason or ''}".strip() or str(e).splitlines()[0]
+        else:
+            apply_instance_view(vm, iv.as_dict())
 
     if progress is not None:
         progress(_STAGE, 0, len(vms))
-    await asyncio.gather(*(one(vm) for vm in vms))
+    await bounded_gather(one, vms, limit=concurrency, progress=progress, stage=_STAGE)
     if vms and len(failed) == len(vms):
         raise errors[0]
     return failed

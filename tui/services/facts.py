@@ -19,6 +19,7 @@ from tui.model import (
     LockFacts,
     NetworkFacts,
     PolicyFacts,
+    ProtectionFacts,
     ScaleSetFacts,
     VaultFacts,
     VmFacts,
@@ -26,6 +27,9 @@ from tui.model import (
 from tui.rules.nsg import forced_tunnel, outbound_verdict
 
 Doc = Mapping[str, Any]
+# $filter values of the Backup service's lists (backupPolicies, backupProtectableItems, backupProtectedItems).
+IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
+VM_ITEMS_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
 BACKUP_EXTENSION_TYPES = (
     "microsoft.azure.recoveryservices.vmsnapshot",
     "microsoft.azure.recoveryservices.vmsnapshotlinux",
@@ -398,12 +402,63 @@ def policy_facts(doc: Doc) -> PolicyFacts | None:
     )
 
 
-def vault_facts(doc: Doc) -> VaultFacts:
-    """A Recovery Services vault as ``vaults.get``/``list`` returns it: where it is and its redundancy settings
-    (the lock state and protected items come from other calls)."""
+def provider_state(doc: Doc) -> str | None:
+    """``registrationState`` of a resource provider document (``providers.get``): Registered, NotRegistered,
+    Registering, Unregistered, ...; None when the document carries none."""
+    return _str(doc.get("registrationState"))
+
+
+def is_registered(state: str | None) -> bool:
+    return (state or "").lower() == "registered"
+
+
+def item_source(item: Doc) -> str | None:
+    """The lower-cased id of the VM a protected item backs up (``properties.sourceResourceId``)."""
+    src = _str(_obj(_obj(item).get("properties")).get("sourceResourceId"))
+    return src.lower() if src else None
+
+
+def protected_vm_ids(items: Sequence[Doc]) -> set[str]:
+    """The lower-cased source VM ids of a vault's protected items (``backupProtectedItems`` list)."""
+    return {src for item in items if (src := item_source(item))}
+
+
+# A protected item's protectionState as the backupStatus API would say it (IRPending: enabled, the first
+# recovery point is pending; ProtectionError: enabled but failing).
+_ITEM_STATUS = {"protectionerror": "ProtectionFailed", "irpending": "Protected"}
+
+
+def item_protection(item: Doc, vault_id: str) -> ProtectionFacts:
+    """How a VM is protected, from its protected item in the vault ``vault_id``."""
+    props = _obj(item.get("properties"))
+    state = _str(props.get("protectionState")) or "Protected"
+    health = next(
+        (_str(d.get("title")) for d in _items(props.get("healthDetails")) if _str(d.get("title"))), None
+    )
+    return ProtectionFacts(
+        status=_ITEM_STATUS.get(state.lower(), state),
+        vault_id=vault_id,
+        policy_name=_str(props.get("policyName")),
+        error_code=health,
+        source="vault-items",
+    )
+
+
+def vault_facts(
+    doc: Doc, *, protected_items: Sequence[Doc] | None = None, storage_config: Doc | None = None
+) -> VaultFacts:
+    """A Recovery Services vault as ``vaults.get``/``list`` returns it, with (when given) its protected VM items
+    and its backup storage config (``backupstorageconfig/vaultstorageconfig``).
+
+    The storage config wins for redundancy and Cross Region Restore (``storageType``, else ``storageModelType``;
+    ``crossRegionRestoreFlag``); the vault's ``redundancySettings`` stand in for what it does not say. The lock
+    is ``storageTypeState`` (Locked / Unlocked). Without it (config unreadable, or no such field) the documented
+    rule decides: the redundancy locks when the first item is protected, so a vault protecting a VM is locked;
+    otherwise it is unknown (items other than VMs lock it too, and they are not read).
+    """
     vault_id = str(doc["id"])
     red = _obj(_obj(doc.get("properties")).get("redundancySettings"))
-    return VaultFacts(
+    vault = VaultFacts(
         id=vault_id,
         name=_str(doc.get("name")) or name_of(vault_id),
         subscription_id=subscription_of(vault_id),
@@ -412,6 +467,21 @@ def vault_facts(doc: Doc) -> VaultFacts:
         redundancy=_str(red.get("standardTierStorageRedundancy")),
         cross_region_restore=(_str(red.get("crossRegionRestore")) or "").lower() == "enabled",
     )
+    if protected_items is not None:
+        vault.protected_vm_ids = protected_vm_ids(protected_items)
+        vault.protected_vms = len(vault.protected_vm_ids)
+    config = _obj(_obj(storage_config).get("properties"))
+    storage_type = _str(config.get("storageType")) or _str(config.get("storageModelType"))
+    if storage_type and storage_type.lower() != "invalid":
+        vault.redundancy = storage_type
+    if isinstance(config.get("crossRegionRestoreFlag"), bool):
+        vault.cross_region_restore = config["crossRegionRestoreFlag"]
+    state = (_str(config.get("storageTypeState")) or "").lower()
+    if state in ("locked", "unlocked"):
+        vault.redundancy_locked = state == "locked"
+    elif vault.protected_vms:
+        vault.redundancy_locked = True
+    return vault
 
 
 def vm_facts(

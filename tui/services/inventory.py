@@ -15,7 +15,8 @@ becomes facts with the reason; the others go on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +35,14 @@ from tui.model import (
     VmFacts,
 )
 
+from .concurrency import Progress, bounded_gather
 from .facts import (
+    IAAS_FILTER,
+    VM_ITEMS_FILTER,
     NetworkIndex,
+    is_registered,
+    item_protection,
+    item_source,
     lock_facts,
     name_of,
     policy_facts,
@@ -45,12 +52,7 @@ from .facts import (
     vault_facts,
     vm_facts,
 )
-
-VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
-IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
-
-Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): called as work completes (for a progress bar)."""
+from .providers import read_provider_state
 
 
 class ScanError(Exception):
@@ -155,11 +157,9 @@ class InventoryService:
     # -- one subscription ------------------------------------------------------------------------------
     async def _providers(self, sub: SubscriptionFacts) -> HttpResponseError | None:
         """Read the registration of the required providers (concurrently); the first error, if any."""
-        providers = self.factory.resources(sub.id).providers
 
         async def one(namespace: str) -> tuple[str, str | None]:
-            state = (await providers.get(namespace)).registration_state
-            return namespace, str(state) if state is not None else None
+            return namespace, await read_provider_state(self.factory, sub.id, namespace)
 
         results = await asyncio.gather(*(one(ns) for ns in REQUIRED_PROVIDERS), return_exceptions=True)
         for result in results:
@@ -172,7 +172,7 @@ class InventoryService:
         return None
 
     def _registered(self, sub: SubscriptionFacts, namespace: str) -> bool:
-        return (sub.providers.get(namespace) or "").lower() == "registered"
+        return is_registered(sub.providers.get(namespace))
 
     async def _scan_subscription(self, sub: SubscriptionFacts, wanted: set[str]) -> _SubResult:
         error = await self._providers(sub)
@@ -283,20 +283,17 @@ class InventoryService:
     ) -> dict[str, tuple[dict[str, Any] | None, str | None]]:
         compute = self.factory.compute(sub.id)
         out: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
-        done = 0
 
         async def one(vm: dict[str, Any]) -> None:
-            nonlocal done
-            async with self._gate:
-                try:
-                    iv = await compute.virtual_machines.instance_view(resource_group_of(vm["id"]), vm["name"])
-                    out[vm["id"].lower()] = (iv.as_dict(), None)
-                except HttpResponseError as e:
-                    out[vm["id"].lower()] = (None, _short(e))
-            done += 1
-            self.progress(f"{sub.name}: VM agents", done, len(vms))
+            try:
+                iv = await compute.virtual_machines.instance_view(resource_group_of(vm["id"]), vm["name"])
+                out[vm["id"].lower()] = (iv.as_dict(), None)
+            except HttpResponseError as e:
+                out[vm["id"].lower()] = (None, _short(e))
 
-        await asyncio.gather(*(one(vm) for vm in vms))
+        await bounded_gather(
+            one, vms, limit=self._gate, progress=self.progress, stage=f"{sub.name}: VM agents"
+        )
         return out
 
     async def _vaults(
@@ -306,35 +303,29 @@ class InventoryService:
         backup = self.factory.backup(sub.id)
 
         async def one(doc: dict[str, Any]) -> tuple[VaultFacts, list[dict[str, Any]] | None]:
-            vault = vault_facts(doc)
-            rg = vault.resource_group
+            name, rg = str(doc.get("name") or name_of(doc["id"])), resource_group_of(doc["id"])
             items: list[dict[str, Any]] | None = None
+            config: dict[str, Any] | None = None
+            policies: list[dict[str, Any]] | None = None
             async with self._gate:
                 try:
                     items = await _collect(
-                        backup.backup_protected_items.list(vault.name, rg, filter=VM_FILTER)
+                        backup.backup_protected_items.list(name, rg, filter=VM_ITEMS_FILTER)
                     )
-                    for item in items:
-                        src = (item.get("properties") or {}).get("sourceResourceId")
-                        if src:
-                            vault.protected_vm_ids.add(src.lower())
-                    vault.protected_vms = len(vault.protected_vm_ids)
                 except HttpResponseError as e:
-                    sub.error = f"vault {vault.name}: {_short(e)}"
+                    sub.error = f"vault {name}: {_short(e)}"
             async with self._gate:
                 try:
-                    docs = await _collect(backup.backup_policies.list(vault.name, rg, filter=IAAS_FILTER))
-                    vault.policies = [p for d in docs if (p := policy_facts(d)) is not None]
+                    policies = await _collect(backup.backup_policies.list(name, rg, filter=IAAS_FILTER))
                 except HttpResponseError as e:
-                    sub.error = f"vault {vault.name} policies: {_short(e)}"
+                    sub.error = f"vault {name} policies: {_short(e)}"
+            # unreadable: the lock then follows the protected items (facts.vault_facts)
             async with self._gate:
-                try:
-                    cfg = await backup.backup_resource_storage_configs_non_crr.get(vault.name, rg)
-                    cprops = cfg.as_dict().get("properties") or {}
-                    vault.redundancy = cprops.get("storageType") or vault.redundancy
-                    vault.redundancy_locked = cprops.get("storageTypeState") == "Locked"
-                except HttpResponseError:
-                    vault.redundancy_locked = vault.protected_vms > 0 if items is not None else None
+                with contextlib.suppress(HttpResponseError):
+                    config = (await backup.backup_resource_storage_configs_non_crr.get(name, rg)).as_dict()
+            vault = vault_facts(doc, protected_items=items, storage_config=config)
+            if policies is not None:
+                vault.policies = [p for d in policies if (p := policy_facts(d)) is not None]
             return vault, items
 
         return list(await asyncio.gather(*(one(d) for d in docs)))
@@ -351,61 +342,38 @@ class InventoryService:
         by_vm: dict[str, tuple[VaultFacts, dict[str, Any]]] = {}
         for vault in inventory.vaults:
             for item in items_by_vault.get(vault.id.lower()) or ():
-                src = ((item.get("properties") or {}).get("sourceResourceId") or "").lower()
-                if src:
+                if src := item_source(item):
                     by_vm[src] = (vault, item)
         ask: list[VmFacts] = []
         for vm in inventory.vms:
             hit = by_vm.get(vm.id.lower())
             sub = inventory.subscription(vm.subscription_id)
             if hit is not None:
-                vault, item = hit
-                iprops = item.get("properties") or {}
-                state = iprops.get("protectionState") or "Protected"
-                status = {"ProtectionError": "ProtectionFailed", "IRPending": "Protected"}.get(state, state)
-                vm.protection = ProtectionFacts(
-                    status=status,
-                    vault_id=vault.id,
-                    policy_name=iprops.get("policyName"),
-                    error_code=_health_code(iprops),
-                    source="vault-items",
-                )
-            elif sub is not None and sub.provider_state != "Registered":
+                vm.protection = item_protection(hit[1], hit[0].id)
+            elif sub is not None and not is_registered(sub.provider_state):
                 # No vault can exist in a subscription without the provider, and asking would register it.
                 vm.protection = ProtectionFacts(status="NotProtected", source="provider-not-registered")
             elif vm.subscription_id.lower() in incomplete_subs:
                 ask.append(vm)
             else:
                 vm.protection = ProtectionFacts(status="NotProtected", source="vault-items")
-        done = 0
 
         async def status(vm: VmFacts) -> None:
-            nonlocal done
-            async with self._gate:
-                try:
-                    r = await self.factory.backup(vm.subscription_id).backup_status.get(
-                        vm.location, {"resourceId": vm.id, "resourceType": "VM"}
-                    )
-                    vm.protection = ProtectionFacts(
-                        status=r.protection_status,
-                        vault_id=r.vault_id,
-                        policy_name=r.policy_name,
-                        error_code=r.error_code if r.error_code not in (None, "Success") else None,
-                        source="backupStatus",
-                    )
-                except HttpResponseError as e:
-                    vm.unreadable.append(f"backup status: {_short(e)}")
-            done += 1
-            self.progress("backup status", done, len(ask))
+            try:
+                r = await self.factory.backup(vm.subscription_id).backup_status.get(
+                    vm.location, {"resourceId": vm.id, "resourceType": "VM"}
+                )
+                vm.protection = ProtectionFacts(
+                    status=r.protection_status,
+                    vault_id=r.vault_id,
+                    policy_name=r.policy_name,
+                    error_code=r.error_code if r.error_code not in (None, "Success") else None,
+                    source="backupStatus",
+                )
+            except HttpResponseError as e:
+                vm.unreadable.append(f"backup status: {_short(e)}")
 
-        await asyncio.gather(*(status(vm) for vm in ask))
-
-
-def _health_code(props: dict[str, Any]) -> str | None:
-    for detail in props.get("healthDetails") or ():
-        if detail.get("title"):
-            return str(detail["title"])
-    return None
+        await bounded_gather(status, ask, limit=self._gate, progress=self.progress, stage="backup status")
 
 
 def _power_from_status(doc: dict[str, Any] | None) -> str | None:

@@ -11,15 +11,16 @@ check they could not make (no tool to test with, no recognisable network configu
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from azure.core.exceptions import AzureError
 
 from tui.azure import explain
 from tui.model import GuestProbe, VmFacts
+
+from .concurrency import Progress, bounded_gather
 
 PROBE_MARKER = "# vmbackup-prep-probe v1"
 PROBE_PREFIX = "VMBACKUP_PREP_PROBE"
@@ -292,21 +293,14 @@ async def run_probes(
     vms: Sequence[VmFacts],
     *,
     concurrency: int = 8,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, str]:
     """Probe every eligible VM (bounded concurrency), setting ``vm.guest``; returns why others were skipped."""
     skipped = {vm.id: why for vm in vms if (why := probe_eligible(vm)) is not None}
     todo = [vm for vm in vms if vm.id not in skipped]
-    gate = asyncio.Semaphore(concurrency)
-    done = 0
 
     async def one(vm: VmFacts) -> None:
-        nonlocal done
-        async with gate:
-            vm.guest = await probe_vm(factory, vm)
-        done += 1
-        if progress is not None:
-            progress("in-guest probe", done, len(todo))
+        vm.guest = await probe_vm(factory, vm)
 
-    await asyncio.gather(*(one(vm) for vm in todo))
+    await bounded_gather(one, todo, limit=concurrency, progress=progress, stage="in-guest probe")
     return skipped

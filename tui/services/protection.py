@@ -18,22 +18,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from azure.core.exceptions import AzureError
 
-from tui.azure import ClientFactory, explain
+from tui.azure import ClientFactory, RequestIdHook, explain
 from tui.model import VaultFacts, VmFacts, same_id
 from tui.textsafe import clean
 
+from .actions import Reported
 from .assessment import VmAssessment
+from .concurrency import Progress, bounded_gather
+from .facts import IAAS_FILTER, policy_facts
 
-IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
 ENHANCED_RULE = "vm-requires-enhanced-policy"
 MAX_ITEMS_PER_POLICY = 1000  # the Azure CLI's enable-for-vm refuses a policy at this count
-Progress = Callable[[str, int, int], None]
 
 
 # -- policies ------------------------------------------------------------------------------------------------
@@ -102,15 +104,19 @@ def describe_retention(props: dict[str, Any]) -> str:
     return text + (f", snapshots {snap} days" if snap else "")
 
 
-def policy_info(doc: dict[str, Any]) -> PolicyInfo:
+def policy_info(doc: dict[str, Any]) -> PolicyInfo | None:
+    """An Azure VM policy with its schedule and retention in words; None for a policy of another workload."""
+    facts = policy_facts(doc)
+    if facts is None:
+        return None
     props = doc.get("properties") or {}
     return PolicyInfo(
-        id=doc["id"],
-        name=doc["name"],
-        policy_type=str(props.get("policyType") or "V1"),
+        id=facts.id,
+        name=facts.name,
+        policy_type=facts.policy_type,
         schedule=describe_schedule(props),
         retention=describe_retention(props),
-        protected_items=int(props.get("protectedItemsCount") or 0),
+        protected_items=facts.protected_items or 0,
     )
 
 
@@ -121,11 +127,7 @@ async def list_policies(factory: ClientFactory, vault: VaultFacts) -> list[Polic
         p.as_dict()
         async for p in client.backup_policies.list(vault.name, vault.resource_group, filter=IAAS_FILTER)
     ]
-    infos = [
-        policy_info(d)
-        for d in docs
-        if (d.get("properties") or {}).get("backupManagementType") == "AzureIaasVM"
-    ]
+    infos = [info for d in docs if (info := policy_info(d)) is not None]
     return sorted(infos, key=lambda p: (p.enhanced, p.name.lower()))
 
 
@@ -165,10 +167,16 @@ def policy_refusal(policy: PolicyInfo, a: VmAssessment) -> str | None:
 
 
 # -- the plan --------------------------------------------------------------------------------------------------
+class PlanAction(StrEnum):
+    ENABLE = "enable"
+    ALREADY_PROTECTED = "already-protected"
+    REFUSED = "refused"
+
+
 @dataclass
 class VmPlan:
     vm: VmFacts
-    action: str  # "enable" | "already-protected" | "refused"
+    action: PlanAction
     reason: str = ""  # why refused / what is already the case
     remedy: str = ""
     our_verdict: str = ""
@@ -184,7 +192,7 @@ class ProtectionPlan:
 
     @property
     def to_enable(self) -> list[VmPlan]:
-        return [p for p in self.vms if p.action == "enable"]
+        return [p for p in self.vms if p.action == PlanAction.ENABLE]
 
     def describe(self) -> str:
         vault = self.vault
@@ -194,7 +202,11 @@ class ProtectionPlan:
             "",
         ]
         for p in self.vms:
-            mark = {"enable": "+ enable", "already-protected": "= already", "refused": "x refused"}[p.action]
+            mark = {
+                PlanAction.ENABLE: "+ enable",
+                PlanAction.ALREADY_PROTECTED: "= already",
+                PlanAction.REFUSED: "x refused",
+            }[p.action]
             lines.append(f"{mark:10s} {clean(p.vm.name)}" + (f": {clean(p.reason)}" if p.reason else ""))
             lines += [f"           ! {clean(w)}" for w in p.warnings]
         if self.to_enable:
@@ -236,17 +248,17 @@ async def plan_protection(
 
     async def one(a: VmAssessment) -> VmPlan:
         vm = a.vm
-        p = VmPlan(vm=vm, action="enable", our_verdict=a.verdict)
+        p = VmPlan(vm=vm, action=PlanAction.ENABLE, our_verdict=a.verdict)
         prot = vm.protection
         if prot.vault_id and not same_id(prot.vault_id, vault.id):
-            p.action, p.reason = "refused", f"already protected by another vault: {prot.vault_id}"
+            p.action, p.reason = PlanAction.REFUSED, f"already protected by another vault: {prot.vault_id}"
             p.remedy = "Keep it in that vault, or stop protection there first (a VM can be protected by one vault only)."
             return p
         if prot.vault_id and same_id(prot.vault_id, vault.id):
             current = current_policies.get(vm.id.lower()) or prot.policy_name
             if current and current.lower() == policy.name.lower():
                 p.action, p.reason = (
-                    "already-protected",
+                    PlanAction.ALREADY_PROTECTED,
                     f"already protected by {vault.name} with {policy.name}",
                 )
                 return p
@@ -260,7 +272,7 @@ async def plan_protection(
             )
         refusal = policy_refusal(policy, a)
         if refusal:
-            p.action, p.reason = "refused", refusal
+            p.action, p.reason = PlanAction.REFUSED, refusal
             p.remedy = (
                 "Choose another policy of the vault, or create one with the same schedule."
                 if policy.protected_items >= MAX_ITEMS_PER_POLICY
@@ -269,7 +281,7 @@ async def plan_protection(
             return p
         blockers = [f for f in a.findings if f.severity == "blocker" and f.rule != "vm-already-protected"]
         if blockers:
-            p.action = "refused"
+            p.action = PlanAction.REFUSED
             p.reason = "; ".join(f"{f.title} ({f.rule})" for f in blockers)
             p.remedy = blockers[0].remedy
             return p
@@ -277,12 +289,12 @@ async def plan_protection(
             status, code, message = await prevalidate(factory, vault, vm)
         except AzureError as e:
             pr = explain(e)
-            p.action, p.service_verdict = "refused", f"pre-validation failed: {pr.title}"
+            p.action, p.service_verdict = PlanAction.REFUSED, f"pre-validation failed: {pr.title}"
             p.reason, p.remedy = f"{pr.title}: {pr.detail}", pr.remedy
             return p
         p.service_verdict = status if status.lower() == "succeeded" else f"{status}: {code}"
         if status.lower() != "succeeded":
-            p.action, p.reason = "refused", f"the service's pre-validation failed: {code}: {message}"
+            p.action, p.reason = PlanAction.REFUSED, f"the service's pre-validation failed: {code}: {message}"
             p.remedy = "Fix what the service names, then run the plan again."
         return p
 
@@ -291,10 +303,17 @@ async def plan_protection(
 
 
 # -- doing it ------------------------------------------------------------------------------------------------
+class VmOutcome(Reported):
+    PROTECTED = "protected"
+    ALREADY_PROTECTED = "already-protected"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
 @dataclass
 class VmResult:
     vm: VmFacts
-    result: str  # "protected" | "already-protected" | "refused" | "failed"
+    result: VmOutcome
     protection_state: str | None = None
     health: str | None = None
     job_id: str | None = None
@@ -375,12 +394,14 @@ class ProtectionService:
         results = [
             VmResult(
                 p.vm,
-                "already-protected" if p.action == "already-protected" else "refused",
+                VmOutcome.ALREADY_PROTECTED
+                if p.action == PlanAction.ALREADY_PROTECTED
+                else VmOutcome.REFUSED,
                 message=p.reason,
                 remedy=p.remedy,
             )
             for p in plan.vms
-            if p.action != "enable"
+            if p.action != PlanAction.ENABLE
         ]
         todo = plan.to_enable
         if not todo:
@@ -391,19 +412,17 @@ class ProtectionService:
         await self.refresh_containers(plan.vault)
         self.sent.refresh = "done"
         items = await self.protectable_items(plan.vault)
-        gate = asyncio.Semaphore(self.concurrency)
-        done = 0
 
         async def one(p: VmPlan) -> VmResult:
-            nonlocal done
-            async with gate:
-                r = await self._enable_one(plan, p, items)
-            done += 1
-            if progress:
-                progress(f"{p.vm.name}: {r.result}", done, len(todo))
-            return r
+            return await self._enable_one(plan, p, items)
 
-        results += await asyncio.gather(*(one(p) for p in todo))
+        results += await bounded_gather(
+            one,
+            todo,
+            limit=self.concurrency,
+            progress=progress,
+            stage=lambda p, r: f"{p.vm.name}: {r.result}",
+        )
         return results
 
     async def _enable_one(
@@ -420,7 +439,7 @@ class ProtectionService:
         if names is None:
             return VmResult(
                 vm,
-                "failed",
+                VmOutcome.FAILED,
                 message=(
                     f"{vm.name} is not among the vault's protectable VMs after the refresh: it is in "
                     f"another region than {vault.name} ({vault.location}), already protected elsewhere, "
@@ -430,14 +449,8 @@ class ProtectionService:
             )
         container, item = names
         client = self.factory.backup(vault.subscription_id)
-        headers: dict[str, str] = {}
-
-        def keep_headers(response: Any) -> None:
-            h = response.http_response.headers
-            if not headers:
-                headers.update({k: h[k] for k in ("x-ms-request-id", "Azure-AsyncOperation") if k in h})
-                if "x-ms-request-id" in h:
-                    self.sent.request_ids[key] = h["x-ms-request-id"]
+        key = vm.id.lower()
+        hook = RequestIdHook(on_request_id=lambda rid: self.sent.request_ids.__setitem__(key, rid))
 
         body = {
             "properties": {
@@ -446,7 +459,6 @@ class ProtectionService:
                 "policyId": plan.policy.id,
             }
         }
-        key = vm.id.lower()
         self.sent.vms[key] = "sent"
         try:
             poller = await client.protected_items.begin_create_or_update(
@@ -456,7 +468,7 @@ class ProtectionService:
                 container,
                 item,
                 body,
-                raw_response_hook=keep_headers,
+                raw_response_hook=hook,
             )
             self.sent.vms[key] = "accepted"
             doc = await asyncio.wait_for(poller.result(), timeout=self.poll_timeout)
@@ -466,23 +478,23 @@ class ProtectionService:
             code = getattr(getattr(e, "error", None), "code", None)
             return VmResult(
                 vm,
-                "failed",
+                VmOutcome.FAILED,
                 message=f"{code + ': ' if code else ''}{pr.detail or pr.title}",
                 remedy=pr.remedy,
-                request_ids=[headers.get("x-ms-request-id", "")] if headers else [],
+                request_ids=[hook.request_id] if hook.request_id else [],
             )
         self.sent.vms[key] = "protected"
         props = (doc.as_dict() if doc is not None else {}).get("properties") or {}
-        job_id = await self._job_id(client, vault, container, item, headers.get("Azure-AsyncOperation"))
+        job_id = await self._job_id(client, vault, container, item, hook.get("Azure-AsyncOperation"))
         health = next((d.get("title") for d in props.get("healthDetails") or () if d.get("title")), None)
         state = props.get("protectionState")
         result = VmResult(
             vm,
-            "protected",
+            VmOutcome.PROTECTED,
             protection_state=state,
             health=props.get("healthStatus"),
             job_id=job_id,
-            request_ids=[headers["x-ms-request-id"]] if "x-ms-request-id" in headers else [],
+            request_ids=[hook.request_id] if hook.request_id else [],
         )
         if state == "ProtectionError":
             result.message = f"protection is configured but in error: {health or props.get('healthStatus')}"

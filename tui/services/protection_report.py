@@ -14,20 +14,18 @@ from tui.model import VaultFacts
 from tui.textsafe import clean
 
 from .assessment import Assessment, VmAssessment
-from .protection import PolicyInfo, ProtectionPlan, VmResult
+from .protection import PlanAction, PolicyInfo, ProtectionPlan, VmOutcome, VmResult
 
 ONE_WAY = (
     "Enhanced policy: a VM moved from a Standard to an Enhanced policy cannot be moved back to Standard "
     "(the move is one-way)."
 )
-# VmResult.result -> the session's action result (tui/session.py Action.result).
-SESSION_RESULT = {
-    "protected": "succeeded",
-    "already-protected": "skipped",
-    "refused": "refused",
-    "failed": "failed",
+RESULT_MARK = {
+    VmOutcome.PROTECTED: "✓",
+    VmOutcome.ALREADY_PROTECTED: "=",
+    VmOutcome.REFUSED: "⊘",
+    VmOutcome.FAILED: "✗",
 }
-RESULT_MARK = {"protected": "✓", "already-protected": "=", "refused": "⊘", "failed": "✗"}
 
 
 @dataclass(frozen=True)
@@ -73,13 +71,9 @@ def policy_warnings(policy: PolicyInfo, plan: ProtectionPlan | None = None) -> l
 
 def is_success(r: VmResult) -> bool:
     """Protected (and not in error) or already protected: nothing left to do for this VM."""
-    return r.result == "already-protected" or (
-        r.result == "protected" and r.protection_state != "ProtectionError"
+    return r.result == VmOutcome.ALREADY_PROTECTED or (
+        r.result == VmOutcome.PROTECTED and r.protection_state != "ProtectionError"
     )
-
-
-def session_result(r: VmResult) -> str:
-    return SESSION_RESULT.get(r.result, "failed")
 
 
 def result_detail(r: VmResult) -> str:
@@ -91,7 +85,9 @@ def result_detail(r: VmResult) -> str:
         parts.append(f"job {r.job_id}")
     if r.message:
         parts.append(r.message)
-    if r.remedy and (r.result in ("refused", "failed") or r.protection_state == "ProtectionError"):
+    if r.remedy and (
+        r.result in (VmOutcome.REFUSED, VmOutcome.FAILED) or r.protection_state == "ProtectionError"
+    ):
         parts.append(f"What to do: {r.remedy}")
     return clean("; ".join(p for p in parts if p))
 
@@ -101,7 +97,7 @@ def summary_line(results: Sequence[VmResult]) -> str:
     groups: dict[str, list[str]] = {}
     for r in results:
         key = r.result
-        if r.result == "protected" and r.protection_state == "ProtectionError":
+        if r.result == VmOutcome.PROTECTED and r.protection_state == "ProtectionError":
             key = "protected-in-error"
         groups.setdefault(key, []).append(clean(r.vm.name))
     labels = (
@@ -119,10 +115,14 @@ def summary_line(results: Sequence[VmResult]) -> str:
 
 def plan_rows(plan: ProtectionPlan) -> list[tuple[str, str, str, str, str]]:
     """(VM, our verdict, the service's pre-validation, plan, reason and remedy) for each VM of the plan."""
-    action = {"enable": "enable", "already-protected": "already protected", "refused": "refused"}
+    action = {
+        PlanAction.ENABLE: "enable",
+        PlanAction.ALREADY_PROTECTED: "already protected",
+        PlanAction.REFUSED: "refused",
+    }
     rows = []
     for p in plan.vms:
-        why = p.reason + (f" What to do: {p.remedy}" if p.action == "refused" and p.remedy else "")
+        why = p.reason + (f" What to do: {p.remedy}" if p.action == PlanAction.REFUSED and p.remedy else "")
         rows.append(
             (
                 clean(p.vm.name),

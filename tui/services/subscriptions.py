@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 
 from azure.core.exceptions import HttpResponseError
 
 from tui.azure import ClientFactory, explain
-from tui.model import RECOVERY_SERVICES, SubscriptionFacts
+from tui.model import SubscriptionFacts
+
+from .concurrency import bounded_gather
+from .providers import read_provider_state
 
 
 async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> SubscriptionFacts:
     """Fill access, Recovery Services registration and VM counts per region (two cheap reads)."""
     try:
-        provider = await factory.resources(sub.id).providers.get(RECOVERY_SERVICES)
-        sub.provider_state = provider.registration_state
+        sub.provider_state = await read_provider_state(factory, sub.id)
         regions: Counter[str] = Counter()
         async for vm in factory.compute(sub.id).virtual_machines.list_all(status_only="true"):
             regions[(vm.location or "").lower()] += 1
@@ -33,13 +34,7 @@ async def subscription_overview(factory: ClientFactory, concurrency: int = 8) ->
         SubscriptionFacts(id=s.subscription_id, name=s.display_name or s.subscription_id, state=str(s.state))
         for s in subs
     ]
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(sub: SubscriptionFacts) -> SubscriptionFacts:
-        async with gate:
-            return await probe_subscription(factory, sub)
-
-    result = await asyncio.gather(*(one(s) for s in facts))
+    result = await bounded_gather(lambda s: probe_subscription(factory, s), facts, limit=concurrency)
     return sorted(result, key=lambda s: s.name.lower())
 
 

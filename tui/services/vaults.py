@@ -28,14 +28,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from tui.azure import ClientFactory, ReadOnlyViolation, explain
+from tui.azure import ClientFactory, ReadOnlyViolation, RequestIdHook, explain, request_id_of
 from tui.model import RECOVERY_SERVICES, VaultFacts
 
-from .facts import resource_group_of, vault_facts
+from .actions import Change, Reported
+from .facts import VM_ITEMS_FILTER, provider_state, resource_group_of, vault_facts
+from .providers import read_provider_state
 
 __all__ = [
     "RECOVERY_SERVICES",
@@ -46,6 +48,7 @@ __all__ = [
     "PlanStep",
     "ProviderRegistrationTimeout",
     "StepOutcome",
+    "StepStatus",
     "VaultService",
     "normalize_redundancy",
     "validate_resource_group_name",
@@ -55,7 +58,6 @@ __all__ = [
 VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
 REDUNDANCY_OPTIONS = ("GeoRedundant", "LocallyRedundant", "ZoneRedundant")
 _ALIASES = {"grs": "GeoRedundant", "lrs": "LocallyRedundant", "zrs": "ZoneRedundant"}
-_VM_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
 
 CRR_IRREVERSIBLE = "Cross Region Restore cannot be turned off once enabled"
 LOCKS_ON_PROTECTION = (
@@ -171,9 +173,6 @@ class NameCheck:
     message: str
 
 
-StepAction = Literal["register_provider", "create_group", "create_vault", "set_redundancy"]
-
-
 @dataclass(frozen=True)
 class PlanStep:
     """One request a plan will send, described for a person."""
@@ -182,7 +181,9 @@ class PlanStep:
     operation: str  # "PUT /subscriptions/.../resourceGroups/rg"
     irreversible: bool = False
     why: str | None = None  # why it cannot be undone
-    action: StepAction = "create_vault"
+    action: Change = (
+        Change.CREATE_VAULT
+    )  # register-provider, create-resource-group, create-vault, set-redundancy
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -231,7 +232,11 @@ class Plan:
         }
 
 
-StepStatus = Literal["ok", "failed", "refused", "not-run"]
+class StepStatus(Reported):
+    OK = "ok"
+    FAILED = "failed"  # the service said no
+    REFUSED = "refused"  # not sent: --read-only
+    NOT_RUN = "not-run"  # an earlier step did not succeed
 
 
 @dataclass(frozen=True)
@@ -270,11 +275,11 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return self.refusal is None and all(o.status == "ok" for o in self.outcomes)
+        return self.refusal is None and all(o.status == StepStatus.OK for o in self.outcomes)
 
     @property
     def failed(self) -> StepOutcome | None:
-        return next((o for o in self.outcomes if o.status in ("failed", "refused")), None)
+        return next((o for o in self.outcomes if o.status in (StepStatus.FAILED, StepStatus.REFUSED)), None)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -294,25 +299,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _request_id_of(exc: BaseException) -> str | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    try:
-        return headers.get("x-ms-request-id") if headers is not None else None
-    except Exception:
-        return None
-
-
-class _RequestId:
-    """A ``raw_response_hook`` keeping the x-ms-request-id of the first response of one call."""
-
-    def __init__(self) -> None:
-        self.value: str | None = None
-
-    def __call__(self, response: Any) -> None:
-        if self.value is None:
-            self.value = response.http_response.headers.get("x-ms-request-id")
-
-
 # -- the service --------------------------------------------------------------------------------------------
 class VaultService:
     """Vault reads, plans and changes through one `ClientFactory` (which enforces --read-only)."""
@@ -327,8 +313,7 @@ class VaultService:
     # reads ----------------------------------------------------------------------------------------------
     async def provider_state(self, subscription_id: str) -> str:
         """Microsoft.RecoveryServices registration state in the subscription."""
-        provider = await self.factory.resources(subscription_id).providers.get(RECOVERY_SERVICES)
-        return str(provider.registration_state or "Unknown")
+        return await read_provider_state(self.factory, subscription_id) or "Unknown"
 
     async def read_vault(self, subscription_id: str, resource_group: str, name: str) -> VaultFacts:
         """The vault as Azure shows it now: redundancy and lock from the backup storage config, protected VMs
@@ -336,30 +321,20 @@ class VaultService:
         doc = (
             await self.factory.recovery_services(subscription_id).vaults.get(resource_group, name)
         ).as_dict()
-        vault = vault_facts(doc)
-        backup = self.factory.backup(subscription_id)
+        name = str(doc.get("name") or name)
         config, items = await asyncio.gather(
-            backup.backup_resource_storage_configs_non_crr.get(vault.name, resource_group),
-            self._protected_items(subscription_id, resource_group, vault.name),
+            self.factory.backup(subscription_id).backup_resource_storage_configs_non_crr.get(
+                name, resource_group
+            ),
+            self._protected_items(subscription_id, resource_group, name),
         )
-        cprops = config.as_dict().get("properties") or {}
-        vault.redundancy = cprops.get("storageType") or cprops.get("storageModelType") or vault.redundancy
-        if cprops.get("crossRegionRestoreFlag") is not None:
-            vault.cross_region_restore = bool(cprops["crossRegionRestoreFlag"])
-        state = cprops.get("storageTypeState")
-        vault.redundancy_locked = None if state not in ("Locked", "Unlocked") else state == "Locked"
-        for item in items:
-            src = (item.get("properties") or {}).get("sourceResourceId")
-            if src:
-                vault.protected_vm_ids.add(str(src).lower())
-        vault.protected_vms = len(vault.protected_vm_ids)
-        return vault
+        return vault_facts(doc, protected_items=items, storage_config=config.as_dict())
 
     async def _protected_items(
         self, subscription_id: str, resource_group: str, name: str
     ) -> list[dict[str, Any]]:
         pager = self.factory.backup(subscription_id).backup_protected_items.list(
-            name, resource_group, filter=_VM_FILTER
+            name, resource_group, filter=VM_ITEMS_FILTER
         )
         return [item.as_dict() async for item in pager]
 
@@ -508,7 +483,7 @@ class VaultService:
                     description=f"Register the {RECOVERY_SERVICES} resource provider in the subscription "
                     "(needed before any vault can exist there)",
                     operation=f"POST {sub}/providers/{RECOVERY_SERVICES}/register",
-                    action="register_provider",
+                    action=Change.REGISTER_PROVIDER,
                 )
             )
         if not group_exists:
@@ -516,7 +491,7 @@ class VaultService:
                 PlanStep(
                     description=f"Create resource group '{resource_group}' in {region}",
                     operation=f"PUT {rg_path}",
-                    action="create_group",
+                    action=Change.CREATE_RESOURCE_GROUP,
                     body={"location": region},
                 )
             )
@@ -534,7 +509,7 @@ class VaultService:
                 operation=f"PUT {rg_path}/providers/{VAULT_TYPE}/{name}",
                 irreversible=cross_region_restore,
                 why=f"{CRR_IRREVERSIBLE}." if cross_region_restore else None,
-                action="create_vault",
+                action=Change.CREATE_VAULT,
                 body={
                     "location": region,
                     "sku": {"name": "Standard"},
@@ -634,7 +609,7 @@ class VaultService:
             operation=f"PATCH {path}",
             irreversible=enables_crr,
             why=f"{CRR_IRREVERSIBLE}." if enables_crr else None,
-            action="set_redundancy",
+            action=Change.SET_REDUNDANCY,
             body={
                 "properties": {
                     "redundancySettings": {
@@ -661,12 +636,14 @@ class VaultService:
         for step in plan.steps:
             if stopped:
                 outcomes.append(
-                    StepOutcome(step, "not-run", "Not run: an earlier step did not succeed.", at=_now())
+                    StepOutcome(
+                        step, StepStatus.NOT_RUN, "Not run: an earlier step did not succeed.", at=_now()
+                    )
                 )
                 continue
             outcome = await self._run(plan, step)
             outcomes.append(outcome)
-            stopped = outcome.status != "ok"
+            stopped = outcome.status != StepStatus.OK
         vault: VaultFacts | None = None
         read_error: str | None = None
         try:
@@ -679,18 +656,18 @@ class VaultService:
         return ApplyResult(plan, outcomes, vault, read_error=read_error)
 
     async def _run(self, plan: Plan, step: PlanStep) -> StepOutcome:
-        hook = _RequestId()
+        hook = RequestIdHook()
         sub, rg = plan.subscription_id, plan.resource_group
         try:
-            if step.action == "register_provider":
+            if step.action == Change.REGISTER_PROVIDER:
                 state = await self._register(sub, self.register_timeout, self.poll_interval, hook)
                 message = f"{RECOVERY_SERVICES} is {state}"
-            elif step.action == "create_group":
+            elif step.action == Change.CREATE_RESOURCE_GROUP:
                 await self.factory.resources(sub).resource_groups.create_or_update(
                     rg, dict(step.body), raw_response_hook=hook
                 )
                 message = f"Resource group {rg} created"
-            elif step.action == "create_vault":
+            elif step.action == Change.CREATE_VAULT:
                 poller = await self.factory.recovery_services(sub).vaults.begin_create_or_update(
                     rg, plan.vault_name, dict(step.body), raw_response_hook=hook
                 )
@@ -705,7 +682,7 @@ class VaultService:
         except ReadOnlyViolation as exc:
             return StepOutcome(
                 step,
-                "refused",
+                StepStatus.REFUSED,
                 str(exc),
                 remedy=explain(exc).remedy,
                 code="ReadOnly",
@@ -714,26 +691,26 @@ class VaultService:
         except ProviderRegistrationTimeout as exc:
             return StepOutcome(
                 step,
-                "failed",
+                StepStatus.FAILED,
                 str(exc),
                 remedy=f"Registration can take several minutes: check `az provider show -n "
                 f"{RECOVERY_SERVICES} --subscription {sub}` and run the plan again once it is Registered.",
                 code="RegistrationTimeout",
-                request_id=hook.value,
+                request_id=hook.request_id,
                 at=_now(),
             )
         except Exception as exc:  # every failure becomes a failed step, never a traceback
             problem = explain(exc)
             return StepOutcome(
                 step,
-                "failed",
+                StepStatus.FAILED,
                 f"{problem.title}: {problem.detail}",
                 remedy=problem.remedy,
                 code=problem.code,
-                request_id=hook.value or _request_id_of(exc),
+                request_id=hook.request_id or request_id_of(exc),
                 at=_now(),
             )
-        return StepOutcome(step, "ok", message, request_id=hook.value, at=_now())
+        return StepOutcome(step, StepStatus.OK, message, request_id=hook.request_id, at=_now())
 
     async def register_provider(
         self,
@@ -751,13 +728,15 @@ class VaultService:
     async def _register(
         self, subscription_id: str, limit: float, poll_interval: float, hook: Callable[[Any], None] | None
     ) -> str:
-        providers = self.factory.resources(subscription_id).providers
-        state = str((await providers.get(RECOVERY_SERVICES)).registration_state)
+        state = await self.provider_state(subscription_id)
         if state == "Registered":
             return state
         if state != "Registering":
             kwargs: dict[str, Any] = {"raw_response_hook": hook} if hook is not None else {}
-            state = str((await providers.register(RECOVERY_SERVICES, **kwargs)).registration_state)
+            registered = await self.factory.resources(subscription_id).providers.register(
+                RECOVERY_SERVICES, **kwargs
+            )
+            state = provider_state(registered.as_dict()) or "Unknown"
         deadline = time.monotonic() + limit
         while state != "Registered":
             if time.monotonic() >= deadline:
@@ -767,7 +746,7 @@ class VaultService:
                     f"`az provider show -n {RECOVERY_SERVICES} --subscription {subscription_id}`"
                 )
             await asyncio.sleep(poll_interval)
-            state = str((await providers.get(RECOVERY_SERVICES)).registration_state)
+            state = await self.provider_state(subscription_id)
         return state
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from .badges import Looks
+
 VERDICTS = ("ready", "warning", "blocked", "unknown")
-VERDICT_STYLE = {"ready": "green", "warning": "yellow", "blocked": "red", "unknown": "dim"}
+VERDICT_LOOK = {"ready": "good", "warning": "warn", "blocked": "bad", "unknown": "dim"}
 
 
-def verdict_bars(summary: dict[str, int], *, width: int = 30) -> Text:
+def verdict_bars(summary: dict[str, int], looks: Looks, *, width: int = 30) -> Text:
     """One line per verdict: ``ready    ██████████ 5``; bars scale to the largest count."""
     biggest = max((summary.get(v, 0) for v in VERDICTS), default=0)
     label_width = max(len(v) for v in VERDICTS)
@@ -21,6 +23,6 @@ def verdict_bars(summary: dict[str, int], *, width: int = 30) -> Text:
         if i:
             out.append("\n")
         out.append(f"{verdict.ljust(label_width)} ")
-        out.append("█" * length, style=VERDICT_STYLE[verdict])
+        out.append("█" * length, style=looks.style(VERDICT_LOOK[verdict]))
         out.append(f"{' ' if length else ''}{n}", style="bold")
     return out

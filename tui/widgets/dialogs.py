@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +15,39 @@ from textual.widgets import Button, Static
 from tui.azure import Problem
 from tui.textsafe import clean
 
+ResultType = TypeVar("ResultType")
 
-class ConfirmDialog(ModalScreen[bool]):
+
+class Dialog(ModalScreen[ResultType]):
+    """A box in the middle of the screen: a title, a body that scrolls, buttons that stay visible."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+        background: $background 60%;
+        .dialog {
+            width: 84;
+            max-width: 95%;
+            height: auto;
+            max-height: 90%;
+            border: thick $accent;
+            background: $surface;
+            padding: 1 2;
+        }
+        .error-dialog { border: thick $error; }
+        .dialog-title { text-style: bold; padding: 0 0 1 0; }
+        /* leaves room for the title and the buttons on a 24-row terminal: the buttons are always visible */
+        .dialog-body { height: auto; max-height: 45vh; }
+        .dialog-buttons { height: auto; align: right middle; padding: 1 0 0 0; }
+        .dialog-buttons Button { margin: 0 0 0 2; }
+        .remedy { padding: 1 0 0 0; color: $warning; }
+        .device-code { text-style: bold; color: $accent; padding: 1 0; }
+        .muted { color: $text-muted; }
+    }
+    """
+
+
+class ConfirmDialog(Dialog[bool]):
     """States exactly what will happen; returns True only on an explicit confirmation.
 
     Title and body are plain text (they quote names from Azure): shown as written, never as markup, with
@@ -47,7 +78,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class ErrorDialog(ModalScreen[str]):
+class ErrorDialog(Dialog[str]):
     """What went wrong and what to do; returns "retry" or "close"."""
 
     BINDINGS: ClassVar = [Binding("escape", "close", "Close"), Binding("r", "retry", "Retry")]
@@ -85,7 +116,7 @@ class ErrorDialog(ModalScreen[str]):
             self.dismiss("retry")
 
 
-class DeviceCodeDialog(ModalScreen[str | None]):
+class DeviceCodeDialog(Dialog[str | None]):
     """The device code and where to enter it, while azure-identity waits for the sign-in; a spinner and the
     time left show the waiting. ``c`` copies the code; escape cancels the sign-in (dismisses with "cancel").
     The step that opened it dismisses it with None once the sign-in ends."""

@@ -9,10 +9,12 @@ from rich.text import Text
 from tui.model import Finding
 from tui.textsafe import clean
 
-from .badges import GOOD, severity_badge
+from .badges import Looks
 
 
-def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: Iterable[str] = ()) -> Text:
+def findings_text(
+    looks: Looks, title: str, findings: Iterable[Finding], *, none: str, notes: Iterable[str] = ()
+) -> Text:
     """``title`` in bold, then each finding (badge, title, detail, "What to do: remedy"), then notes.
 
     Everything quotes names and messages from Azure: control characters are escaped, newlines kept only
@@ -21,11 +23,11 @@ def findings_text(title: str, findings: Iterable[Finding], *, none: str, notes: 
     found = list(findings)
     if not found:
         text.append("\n")
-        text.append("✓ ", style=GOOD)
+        text.append("✓ ", style=looks.good)
         text.append(none)
     for f in found:
         text.append("\n")
-        text.append_text(severity_badge(f.severity))
+        text.append_text(looks.severity(f.severity))
         text.append(f"  {clean(f.title)}", style="bold")
         text.append(f"  [{clean(f.rule)}]", style="dim")
         text.append(f"\n  {clean(f.detail)}")

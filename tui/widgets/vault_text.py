@@ -7,20 +7,11 @@ Plain text on purpose: it goes into ``Static`` with markup off, and every state 
 from __future__ import annotations
 
 from tui.model import VaultFacts
-from tui.services.vaults import ApplyResult, Plan, StepOutcome
+from tui.services.vaults import ApplyResult, Plan, StepOutcome, StepStatus
 from tui.textsafe import clean
 from tui.widgets.redundancy import short_redundancy
 
-OUTCOME_MARK = {"ok": "✓", "failed": "✗", "refused": "✗", "not-run": "–"}
-
-# session action names (tui/session.py az_script) for the plan step actions
-SESSION_ACTION = {
-    "register_provider": "register-provider",
-    "create_group": "create-resource-group",
-    "create_vault": "create-vault",
-    "set_redundancy": "set-redundancy",
-}
-SESSION_RESULT = {"ok": "succeeded", "failed": "failed", "refused": "refused", "not-run": "skipped"}
+OUTCOME_MARK = {StepStatus.OK: "✓", StepStatus.FAILED: "✗", StepStatus.REFUSED: "✗", StepStatus.NOT_RUN: "–"}
 
 
 def _vms(n: int) -> str:
@@ -44,7 +35,7 @@ def vault_line(vault: VaultFacts) -> str:
     )
 
 
-def vault_facts(vault: VaultFacts) -> str:
+def vault_details(vault: VaultFacts) -> str:
     """A few lines about an existing vault, for the details panel."""
     crr = "on (cannot be turned off)" if vault.cross_region_restore else "off"
     return (
@@ -75,20 +66,22 @@ def plan_body(plan: Plan) -> str:
 def outcome_line(outcome: StepOutcome) -> str:
     mark = OUTCOME_MARK.get(outcome.status, "?")
     rid = f" (request id {outcome.request_id})" if outcome.request_id else ""
-    status = "" if outcome.status == "ok" else f" {outcome.status.upper()}:"
+    status = "" if outcome.status == StepStatus.OK else f" {outcome.status.upper()}:"
     line = clean(f"{mark} {outcome.step.description} —{status} {outcome.message}".rstrip() + rid)
-    if outcome.remedy and outcome.status in ("failed", "refused"):
+    if outcome.remedy and outcome.status in (StepStatus.FAILED, StepStatus.REFUSED):
         line += f"\n   What to do: {clean(outcome.remedy)}"
     return line
 
 
-def result_text(result: ApplyResult) -> str:
-    """What happened, step by step, and the vault as re-read from Azure afterwards."""
+def result_text(result: ApplyResult, now: VaultFacts | None = None) -> str:
+    """What happened, step by step, and the vault as it is now (``now``: as the wizard knows it today; else
+    as re-read from Azure right after the steps)."""
     head = "Done." if result.ok else "Not completed."
     lines = [clean(f"{head} {result.plan.summary}.")]
     lines += [outcome_line(o) for o in result.outcomes]
-    if result.vault is not None:
-        lines.append(f"Now in Azure: {clean(result.vault.name)} · {vault_line(result.vault)}")
+    vault = now or result.vault
+    if vault is not None:
+        lines.append(f"Now in Azure: {clean(vault.name)} · {vault_line(vault)}")
     elif result.read_error:
         lines.append(f"Could not re-read the vault: {clean(result.read_error)}")
     return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""The Connection is frozen and puts the process environment back on close; the headless commands share one
+runner that turns every failure into one line and exit status 2; the session's vocabulary is fixed."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+
+from tui.cli import _wizard_parser
+from tui.command import EXIT_ERROR, Refused, run_command
+from tui.connect import Connection, UsageError, connect
+from tui.services.actions import Change, Outcome
+from tui.session import Session
+
+
+def test_a_demo_connection_sets_the_identity_endpoint_while_open_and_restores_the_environment(monkeypatch):
+    monkeypatch.setenv("IDENTITY_ENDPOINT", "http://before.example/msi")
+    monkeypatch.delenv("IDENTITY_HEADER", raising=False)
+    monkeypatch.setenv("NO_PROXY", "corp.example")
+    connection = connect(_wizard_parser().parse_args(["--demo"]))
+    try:
+        assert os.environ["IDENTITY_ENDPOINT"].startswith("http://127.0.0.1:")
+        assert os.environ["IDENTITY_HEADER"]
+        assert os.environ["NO_PROXY"] == "corp.example"  # an existing NO_PROXY is kept
+        assert connection.label == "demo estate (emulator)"
+    finally:
+        connection.close()
+    assert os.environ["IDENTITY_ENDPOINT"] == "http://before.example/msi"
+    assert "IDENTITY_HEADER" not in os.environ
+    connection.close()  # twice is harmless
+    assert os.environ["IDENTITY_ENDPOINT"] == "http://before.example/msi"
+
+
+def test_a_connection_is_frozen_and_another_sign_in_method_is_a_new_one():
+    connection = connect(
+        _wizard_parser().parse_args(["--arm-endpoint", "https://127.0.0.1:9/", "--auth", "cli"])
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        connection.read_only = True  # type: ignore[misc]
+    other = connection.with_auth("device-code")
+    assert (connection.auth, other.auth) == ("cli", "device-code")
+    assert other.target is connection.target and connection.with_auth("cli") is connection
+
+
+def test_a_factory_can_narrow_the_connections_read_only():
+    connection = connect(_wizard_parser().parse_args(["--arm-endpoint", "https://127.0.0.1:9/"]))
+    assert isinstance(connection, Connection) and connection.read_only is False
+    assert connection.factory(object(), read_only=True).read_only is True  # type: ignore[arg-type]
+    assert connection.factory(object()).read_only is False  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (UsageError("--ca-bundle goes with --arm-endpoint"), "prog: --ca-bundle goes with --arm-endpoint"),
+        (Refused("not confirmed: nothing was changed in Azure"), "prog: not confirmed"),
+        (HttpResponseError(message="Operation returned an invalid status 'Forbidden'"), "prog: "),
+        (OSError(13, "Permission denied"), "prog: "),
+    ],
+)
+def test_the_runner_turns_each_failure_into_one_line_and_exit_2(error: Exception, said: str) -> None:
+    async def main() -> int:
+        raise error
+
+    err = io.StringIO()
+    args = _wizard_parser().parse_args([])
+    assert run_command("prog", main, args, err) == EXIT_ERROR
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(said) and "Traceback" not in err.getvalue()
+
+
+def test_the_runner_returns_the_commands_status() -> None:
+    async def main() -> int:
+        return 1
+
+    assert run_command("prog", main, _wizard_parser().parse_args([])) == 1
+
+
+def test_the_session_records_only_known_changes_and_outcomes() -> None:
+    session = Session(target="t", cloud="AzureCloud")
+    action = session.record("create-vault", "/subscriptions/s/resourceGroups/g", "succeeded", location="x")
+    assert (action.what, action.result) == (Change.CREATE_VAULT, Outcome.SUCCEEDED)
+    with pytest.raises(ValueError):
+        session.record("create_vault", "/x", "succeeded")  # the vocabulary is fixed: no silent new word
+    with pytest.raises(ValueError):
+        session.record(Change.GUEST_PROBE, "/x", "ok")

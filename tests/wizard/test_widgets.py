@@ -1,0 +1,79 @@
+"""The shared widgets on their own: the VM table keeps its cursor on the same VM and describes it; the busy
+bar follows a busy reactive."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui.widgets.badges import PLAIN, Looks
+from tui.widgets.busy import Busy, BusyBar, reporter
+from tui.widgets.vm_table import VmTable
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        details = Static(id="details")
+        yield VmTable([("VM", "vm")], details=details, describe=lambda key: f"about {key}", id="table")
+        yield details
+
+
+def rows(*names: str) -> list[tuple[str, tuple[str]]]:
+    return [(f"/vms/{n}", (n,)) for n in names]
+
+
+async def test_the_cursor_stays_on_the_same_vm_and_the_details_follow_it() -> None:
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(VmTable)
+        details = app.query_one("#details", Static)
+        table.show_rows(rows("a", "b", "c"))
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.highlighted_key == "/vms/b" and str(details.content) == "about /vms/b"
+        table.show_rows(rows("c", "b", "a"))  # new order: still on b
+        await pilot.pause()
+        assert table.highlighted_key == "/vms/b" and table.cursor_row == 1
+        table.show_rows(rows("x", "y", "z"))  # b gone: the same line
+        await pilot.pause()
+        assert table.highlighted_key == "/vms/y" and str(details.content) == "about /vms/y"
+        table.show_rows([])
+        assert table.highlighted_key is None and str(details.content) == "about None"
+
+
+class BusyApp(App[None]):
+    busy: reactive[Busy | None] = reactive(None)
+
+    def compose(self) -> ComposeResult:
+        yield BusyBar(id="bar").data_bind(BusyApp.busy)
+
+
+async def test_the_busy_bar_shows_only_while_busy_and_follows_progress() -> None:
+    app = BusyApp()
+    async with app.run_test() as pilot:
+        bar = app.query_one(BusyBar)
+        assert not bar.display
+        progress = reporter(lambda b: setattr(app, "busy", b), "Reading: {stage} ({done}/{total})", "scan")
+        progress("VM agents", 3, 12)
+        await pilot.pause()
+        assert app.busy == Busy("Reading: VM agents (3/12)", 3, 12, "scan")
+        assert bar.display and (bar.progress, bar.total) == (3, 12)
+        app.busy = None
+        await pilot.pause()
+        assert not bar.display
+
+
+async def test_badges_take_their_colours_from_the_theme() -> None:
+    app = BusyApp()
+    async with app.run_test() as pilot:
+        dark = Looks.of(app)
+        assert dark.good == app.theme_variables["text-success"]
+        assert dark.bad == f"bold {app.theme_variables['text-error']}"
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = Looks.of(app)
+        assert light.good == app.theme_variables["text-success"] and light.good != dark.good
+        assert str(light.verdict("blocked")) == "✗ blocked" and light.verdict("blocked").style == light.bad
+    assert Looks.of(object()) == PLAIN  # no theme yet: the terminal's own colours
