@@ -24,6 +24,24 @@ def same_id(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.lower().rstrip("/") == b.lower().rstrip("/")
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A fact that could not be read: what it was for, why (the call that failed, in words), and ARM's
+    ``x-ms-request-id`` when a response came back (none for a reset connection or a timeout)."""
+
+    what: str  # "instance view", "disks list", "protected items of vault rsv-weu", ...
+    error: str
+    request_id: str | None = None
+    status: int | None = field(default=None, compare=False)  # the HTTP status, when there was one
+    code: str | None = field(default=None, compare=False)  # ARM's error code, when there was one
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.error}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"what": self.what, "error": self.error, "request_id": self.request_id}
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str
@@ -160,7 +178,7 @@ class VmFacts:
     network: NetworkFacts | None = None
     protection: ProtectionFacts = field(default_factory=ProtectionFacts)
     guest: GuestProbe | None = None
-    unreadable: list[str] = field(default_factory=list)  # what could not be read ("instance view: 404 ...")
+    unreadable: list[Unreadable] = field(default_factory=list)  # facts that could not be read
 
     @property
     def data_disks(self) -> list[DiskFacts]:
@@ -227,6 +245,7 @@ class VaultFacts:
     protected_vms: int = 0
     protected_vm_ids: set[str] = field(default_factory=set)  # lower-cased source VM ids
     policies: list[PolicyFacts] | None = None  # Azure VM backup policies; None: not read
+    items_unreadable: Unreadable | None = None  # the protected items could not be read: protected_vms unknown
 
     def protects(self, vm_id: str) -> bool:
         return vm_id.lower() in self.protected_vm_ids

@@ -21,7 +21,7 @@ from .credentials import (
     describe_identity,
     make_credential,
 )
-from .errors import Problem, explain, role_for_action
+from .errors import Problem, explain, request_id_of, role_for_action
 from .interactive import (
     DeviceCodePrompt,
     InteractiveSignIn,
@@ -78,6 +78,7 @@ __all__ = [
     "parse_authority",
     "parse_cloud_metadata",
     "read_only_policies",
+    "request_id_of",
     "role_for_action",
     "scope_for_audience",
 ]

@@ -7,29 +7,23 @@ version, extensions (the backup extension among them), OS name and version.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
+from tui.azure import explain
 from tui.model import VmFacts
 
-from .facts import agent_facts, power_state
+from . import facts
+from .concurrency import bounded_gather
+from .progress import AGENTS, Progress
 
-Progress = Callable[[str, int, int], None]
-_STAGE = "VM agents"
 
-
-def apply_instance_view(vm: VmFacts, instance_view: dict[str, Any]) -> None:
+def apply_instance_view(vm: VmFacts, instance_view: Any) -> None:
     """Update ``vm`` from a fresh instance view (keeping what only the VM model says: provisionVMAgent)."""
-    agent = agent_facts({}, instance_view)
-    agent.provision_vm_agent = vm.agent.provision_vm_agent
-    vm.agent = agent
-    vm.power_state = power_state(instance_view.get("statuses")) or vm.power_state
-    vm.os_name = instance_view.get("osName") or vm.os_name
-    vm.os_version = instance_view.get("osVersion") or vm.os_version
-    vm.unreadable = [u for u in vm.unreadable if not u.startswith("instance view:")]
+    vm.unreadable = [u for u in vm.unreadable if u.what != "instance view"]
+    facts.apply_instance_view(vm, instance_view)
 
 
 async def refresh_agents(
@@ -40,30 +34,32 @@ async def refresh_agents(
     A VM whose view cannot be read keeps its scanned facts. When no VM at all could be read, the first
     error is raised (sign-in, permission or network problem): the caller shows it with its remedy.
     """
-    gate = asyncio.Semaphore(concurrency)
     failed: dict[str, str] = {}
-    errors: list[HttpResponseError] = []
+    errors: list[AzureError] = []
     done = 0
 
     async def one(vm: VmFacts) -> None:
         nonlocal done
-        async with gate:
-            try:
-                iv = await factory.compute(vm.subscription_id).virtual_machines.instance_view(
-                    vm.resource_group, vm.name
-                )
-            except HttpResponseError as e:
-                errors.append(e)
-                failed[vm.id] = f"{e.status_code or ''} {e.reason or ''}".strip() or str(e).splitlines()[0]
-            else:
-                apply_instance_view(vm, iv.as_dict())
+        try:
+            iv = await factory.compute(vm.subscription_id).virtual_machines.instance_view(
+                vm.resource_group, vm.name
+            )
+        except ClientAuthenticationError:
+            raise
+        except AzureError as e:  # HTTP errors after retries, resets, timeouts: this VM only
+            errors.append(e)
+            status = getattr(e, "status_code", None)
+            reason = getattr(e, "reason", None)
+            failed[vm.id] = f"{status or ''} {reason or ''}".strip() or explain(e).one_line
+        else:
+            apply_instance_view(vm, iv.as_dict())
         done += 1
         if progress is not None:
-            progress(_STAGE, done, len(vms))
+            progress(AGENTS, done, len(vms))
 
     if progress is not None:
-        progress(_STAGE, 0, len(vms))
-    await asyncio.gather(*(one(vm) for vm in vms))
+        progress(AGENTS, 0, len(vms))
+    await bounded_gather(vms, one, limit=concurrency)
     if vms and len(failed) == len(vms):
         raise errors[0]
     return failed

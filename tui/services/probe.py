@@ -21,9 +21,12 @@ from azure.core.exceptions import AzureError
 from tui.azure import explain
 from tui.model import GuestProbe, VmFacts
 
+from .concurrency import bounded_gather
+
 PROBE_MARKER = "# vmbackup-prep-probe v1"
 PROBE_PREFIX = "VMBACKUP_PREP_PROBE"
 WIRESERVER = "168.63.129.16"
+PROBE_TIMEOUT = 600  # seconds one Run Command may take: the script needs seconds; Run Command queues per VM
 
 # POSIX sh (Run Command may start it with sh, not bash); bash is only used for its /dev/tcp redirection.
 _LINUX = r"""
@@ -281,7 +284,10 @@ async def probe_vm(factory: Any, vm: VmFacts) -> GuestProbe:
         poller = await factory.compute(vm.subscription_id).virtual_machines.begin_run_command(
             vm.resource_group, vm.name, probe_command(vm.os_type or "")
         )
-        result = await poller.result()
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            result = await poller.result()
+    except TimeoutError:
+        return GuestProbe(error=f"timed out: Run Command did not finish within {PROBE_TIMEOUT // 60} minutes")
     except AzureError as e:
         return GuestProbe(error=explain(e).one_line)
     return parse_probe_output(list(result.value or []))
@@ -297,16 +303,14 @@ async def run_probes(
     """Probe every eligible VM (bounded concurrency), setting ``vm.guest``; returns why others were skipped."""
     skipped = {vm.id: why for vm in vms if (why := probe_eligible(vm)) is not None}
     todo = [vm for vm in vms if vm.id not in skipped]
-    gate = asyncio.Semaphore(concurrency)
     done = 0
 
     async def one(vm: VmFacts) -> None:
         nonlocal done
-        async with gate:
-            vm.guest = await probe_vm(factory, vm)
+        vm.guest = await probe_vm(factory, vm)
         done += 1
         if progress is not None:
             progress("in-guest probe", done, len(todo))
 
-    await asyncio.gather(*(one(vm) for vm in todo))
+    await bounded_gather(todo, one, limit=concurrency)
     return skipped

@@ -28,11 +28,13 @@ from tui.azure import ClientFactory, explain
 from tui.model import VaultFacts, VmFacts, same_id
 
 from .assessment import VmAssessment
+from .concurrency import bounded_gather
 
 IAAS_FILTER = "backupManagementType eq 'AzureIaasVM'"
 ENHANCED_RULE = "vm-requires-enhanced-policy"
 MAX_ITEMS_PER_POLICY = 1000  # the Azure CLI's enable-for-vm refuses a policy at this count
 Progress = Callable[[str, int, int], None]
+PLAN_CONCURRENCY = 8  # pre-validations at once (POSTs: ARM's write budget is 10/s)
 
 
 # -- policies ------------------------------------------------------------------------------------------------
@@ -284,7 +286,7 @@ async def plan_protection(
             p.remedy = "Fix what the service names, then run the plan again."
         return p
 
-    plans = list(await asyncio.gather(*(one(a) for a in assessments)))
+    plans = await bounded_gather(assessments, one, limit=PLAN_CONCURRENCY)
     return ProtectionPlan(vault=vault, policy=policy, vms=plans)
 
 
@@ -373,19 +375,17 @@ class ProtectionService:
             progress("refreshing the vault's containers", 0, len(todo))
         await self.refresh_containers(plan.vault)
         items = await self.protectable_items(plan.vault)
-        gate = asyncio.Semaphore(self.concurrency)
         done = 0
 
         async def one(p: VmPlan) -> VmResult:
             nonlocal done
-            async with gate:
-                r = await self._enable_one(plan, p, items)
+            r = await self._enable_one(plan, p, items)
             done += 1
             if progress:
                 progress(f"{p.vm.name}: {r.result}", done, len(todo))
             return r
 
-        results += await asyncio.gather(*(one(p) for p in todo))
+        results += await bounded_gather(todo, one, limit=self.concurrency)
         return results
 
     async def _enable_one(

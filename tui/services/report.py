@@ -32,6 +32,7 @@ def vm_entry(a: VmAssessment) -> dict[str, Any]:
         "protection": {"status": vm.protection.status, "vault_id": vm.protection.vault_id},
         "verdict": a.verdict,
         "findings": _findings(a.findings),
+        "unreadable": [u.as_dict() for u in a.unreadable],
     }
 
 
@@ -157,6 +158,16 @@ def to_markdown(
         lines += ["## Could not be assessed", ""]
         lines += [f"- {a.vm.name}: {'; '.join(a.unknown_reasons)}" for a in unknown]
         lines.append("")
+    partly = [a for a in assessment.vms if a.verdict != "unknown" and a.unreadable]
+    if partly:  # a blocker was found from what was read; the rest is still unknown
+        lines += ["## Blocked, and partly unread", ""]
+        lines += [f"- {a.vm.name}: {'; '.join(str(u) for u in a.unreadable)}" for a in partly]
+        lines.append("")
+    with_ids = [(a.vm.name, u) for a in assessment.vms for u in a.unreadable if u.request_id]
+    if with_ids:
+        lines += ["Request ids of the failed reads (for Azure support): "]
+        lines += [f"- {_cell(name)}: {u.what}: `{u.request_id}`" for name, u in with_ids]
+        lines.append("")
     lines += [
         "## The 2015 limitations, today",
         "",
@@ -201,6 +212,7 @@ def to_table(assessment: Assessment, *, width: int = 80) -> str:
     for a, row in zip(assessment.vms, rows, strict=True):
         rules = [f.rule for f in a.findings if f.severity == "blocker"]
         rules += [f.rule for f in a.findings if f.severity == "warning"]
+        rules += [f"unread: {what}" for what in dict.fromkeys(u.what for u in a.unreadable)]
         first, *more = _wrap_rules(rules, room)
         out.append(line(row, first))
         out += [" " * indent + m for m in more]

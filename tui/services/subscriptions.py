@@ -5,24 +5,37 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from tui.azure import ClientFactory, explain
-from tui.model import RECOVERY_SERVICES, SubscriptionFacts
+from tui.model import COMPUTE, RECOVERY_SERVICES, SubscriptionFacts
+
+from .concurrency import bounded_gather
 
 
 async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> SubscriptionFacts:
-    """Fill access, Recovery Services registration and VM counts per region (two cheap reads)."""
+    """Fill access, Recovery Services registration and VM counts per region (three cheap reads). The VMs
+    are counted only where Microsoft.Compute is registered: a list into an unregistered namespace is how
+    the SDK would come to register it by itself."""
     try:
-        provider = await factory.resources(sub.id).providers.get(RECOVERY_SERVICES)
-        sub.provider_state = provider.registration_state
+        providers = factory.resources(sub.id).providers
+        found = await asyncio.gather(*(providers.get(ns) for ns in (RECOVERY_SERVICES, COMPUTE)))
+        sub.providers = {
+            ns: str(p.registration_state)
+            for ns, p in zip((RECOVERY_SERVICES, COMPUTE), found, strict=True)
+            if p.registration_state is not None
+        }
+        sub.provider_state = sub.providers.get(RECOVERY_SERVICES)
         regions: Counter[str] = Counter()
-        async for vm in factory.compute(sub.id).virtual_machines.list_all(status_only="true"):
-            regions[(vm.location or "").lower()] += 1
+        if sub.providers.get(COMPUTE) == "Registered":
+            async for vm in factory.compute(sub.id).virtual_machines.list_all(status_only="true"):
+                regions[(vm.location or "").lower()] += 1
         sub.regions = dict(sorted(regions.items()))
         sub.access = "ok"
-    except HttpResponseError as e:
-        sub.access = "forbidden" if e.status_code == 403 else "error"
+    except ClientAuthenticationError:
+        raise
+    except AzureError as e:  # HTTP errors after retries, resets, timeouts: this subscription only
+        sub.access = "forbidden" if getattr(e, "status_code", None) == 403 else "error"
         sub.error = explain(e).one_line
     return sub
 
@@ -33,13 +46,7 @@ async def subscription_overview(factory: ClientFactory, concurrency: int = 8) ->
         SubscriptionFacts(id=s.subscription_id, name=s.display_name or s.subscription_id, state=str(s.state))
         for s in subs
     ]
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(sub: SubscriptionFacts) -> SubscriptionFacts:
-        async with gate:
-            return await probe_subscription(factory, sub)
-
-    result = await asyncio.gather(*(one(s) for s in facts))
+    result = await bounded_gather(facts, lambda s: probe_subscription(factory, s), limit=concurrency)
     return sorted(result, key=lambda s: s.name.lower())
 
 

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from azure.core.exceptions import ResourceNotFoundError
 
-from tui.azure import ClientFactory, ReadOnlyViolation, explain
+from tui.azure import ClientFactory, ReadOnlyViolation, explain, request_id_of
 from tui.model import RECOVERY_SERVICES, VaultFacts
 
 from .facts import resource_group_of, vault_facts
@@ -292,14 +292,6 @@ class ProviderRegistrationTimeout(TimeoutError):
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _request_id_of(exc: BaseException) -> str | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    try:
-        return headers.get("x-ms-request-id") if headers is not None else None
-    except Exception:
-        return None
 
 
 class _RequestId:
@@ -730,7 +722,7 @@ class VaultService:
                 f"{problem.title}: {problem.detail}",
                 remedy=problem.remedy,
                 code=problem.code,
-                request_id=hook.value or _request_id_of(exc),
+                request_id=hook.value or request_id_of(exc),
                 at=_now(),
             )
         return StepOutcome(step, "ok", message, request_id=hook.value, at=_now())
