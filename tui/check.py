@@ -18,7 +18,7 @@ from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from tui import __version__
 from tui.azure import ArmPacer, explain
-from tui.connect import UsageError, add_target_options, connect
+from tui.connect import UsageError, add_deadline_option, add_target_options, connect
 from tui.model import Inventory, VaultFacts, same_id
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import Assessment, assess
@@ -51,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "markdown", "table"), default="table")
     p.add_argument("--output", metavar="FILE", help="write the report here (atomically) instead of stdout")
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    add_deadline_option(p)
     return p
 
 
@@ -112,7 +113,7 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
         credential = await connection.headless_credential(err)
         try:
             async with connection.factory(credential, pacer=ArmPacer()) as factory:
-                service = InventoryService(factory, progress=progress)
+                service = InventoryService(factory, progress=progress, deadline=args.deadline)
                 inventory = await service.scan(args.subscription, args.vm)
                 vault = resolve_vault(inventory, args.vault) if args.vault else None
                 if args.probe_guest:

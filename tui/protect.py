@@ -16,11 +16,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from tui.azure import ArmPacer, ClientFactory, explain
 from tui.check import StderrProgress, resolve_vault
-from tui.connect import UsageError, add_target_options, connect
+from tui.connect import UsageError, add_deadline_option, add_target_options, connect
 from tui.model import RECOVERY_SERVICES, VaultFacts
 from tui.rules import RulesError, load_rules
 from tui.services.assessment import VmAssessment, assess
@@ -78,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--format", choices=("table", "json"), default="table", help="how results are printed")
+    add_deadline_option(p)
     return p
 
 
@@ -100,7 +101,9 @@ async def _vault_subscription(factory: ClientFactory, service: InventoryService,
             async for v in factory.recovery_services(sub_id).vaults.list_by_subscription_id():
                 if (v.name or "").lower() == key.lower():
                     hits.append((str(v.id), sub_id))
-        except HttpResponseError as e:  # a forbidden or unregistered subscription cannot hold it for us
+        except ClientAuthenticationError:
+            raise
+        except AzureError as e:  # a forbidden, unregistered or unreachable subscription cannot hold it
             problems.append(f"{sub_name}: {explain(e).title}")
 
     subs = [s for s in await service.list_subscriptions() if s.state.lower() in ("enabled", "warned")]
@@ -224,7 +227,7 @@ async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
             pacer = ArmPacer()
             connection.read_only = True  # everything up to the confirmation only reads
             async with connection.factory(credential, pacer=pacer) as factory:
-                service = InventoryService(factory, progress=progress)
+                service = InventoryService(factory, progress=progress, deadline=args.deadline)
                 if args.subscription:
                     subs = [
                         s.id

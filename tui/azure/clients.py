@@ -24,9 +24,17 @@ from azure.mgmt.subscription.aio import SubscriptionClient
 
 from .clouds import Target
 from .pacing import ArmPacer, PacingPolicy
-from .readonly import read_only_policies
+from .readonly import AutoRegistrationGuard, read_only_policies
 
-__all__ = ["ClientFactory", "ResponseObserver", "default_user_agent"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "LRO_TIMEOUT",
+    "OPERATION_TIMEOUT",
+    "READ_TIMEOUT",
+    "ClientFactory",
+    "ResponseObserver",
+    "default_user_agent",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -38,6 +46,28 @@ _C = TypeVar("_C")
 # azure-core gives up after 3 retries on 429/5xx. A readiness scan of a large estate meets throttling and
 # transient errors often enough that a few more (each waits the service's Retry-After) beat an "unknown" VM.
 DEFAULT_RETRY_STATUS = 6
+# azure-core's defaults wait 300 s per attempt, for up to 10 attempts, so one hung connection could hold a
+# scan for an hour. ARM answers reads in well under a second; these leave room for a slow day.
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection (TCP and TLS)
+READ_TIMEOUT = 60.0  # seconds without a byte of the answer
+OPERATION_TIMEOUT = 300.0  # seconds for one operation, its retries and their Retry-After waits included
+LRO_TIMEOUT = 1800.0  # seconds the services follow a long-running operation before giving up on it
+MAX_CONNECTIONS = 100  # open connections across every client and subscription (aiohttp's default)
+# The one client kind allowed to register a resource provider: the wizard's explicit, confirmed action.
+REGISTRATION = "registration"
+
+
+class _AutoRegistrationLogFilter(logging.Filter):
+    """Drops azure-mgmt-core's "We are registering for you" lines: every client here refuses that
+    registration (`AutoRegistrationGuard`), so nothing is ever registered and the lines would mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("We are registering for you" in message or "Please register manually" in message)
+
+
+for _name in ("azure.mgmt.core.policies._base_async", "azure.mgmt.core.policies._base"):
+    logging.getLogger(_name).addFilter(_AutoRegistrationLogFilter())
 
 
 def default_user_agent() -> str:
@@ -71,9 +101,12 @@ class ClientFactory:
     """Builds and caches the async mgmt clients for one target and credential.
 
     Every client gets ``base_url=target.arm_endpoint``, the target's credential scopes, ``cloud_setting`` for
-    named clouds (TypeSpec clients), the custom CA, the read-only guard when ``read_only``, and a response
-    observer hook. Clients are cached per (kind, subscription) and closed by `close` (or ``async with``).
-    The credential belongs to the caller and is not closed.
+    named clouds (TypeSpec clients), the custom CA, explicit connect/read/operation timeouts, the
+    `AutoRegistrationGuard` (the SDK never registers a resource provider by itself: the 409 surfaces as
+    `ProviderNotRegisteredError`; only `registration` may register, on the user's explicit request), the
+    read-only guard when ``read_only``, and a response observer hook. Clients are cached per (kind,
+    subscription) and closed by `close` (or ``async with``). The credential belongs to the caller and is
+    not closed.
 
     Accessors must be called while the event loop runs (the shared aiohttp session is created lazily).
     ``share_session=True`` gives all clients one aiohttp session whose connector carries one SSL context
@@ -93,8 +126,10 @@ class ClientFactory:
         retry_backoff_factor: float | None = None,
         retry_backoff_max: float | None = None,
         polling_interval: float | None = None,
-        connection_timeout: float | None = None,
-        read_timeout: float | None = None,
+        connection_timeout: float | None = CONNECT_TIMEOUT,
+        read_timeout: float | None = READ_TIMEOUT,
+        operation_timeout: float | None = OPERATION_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
         share_session: bool = True,
         pacer: ArmPacer | None = None,
         transport_factory: Callable[[], AsyncHttpTransport] | None = None,
@@ -111,6 +146,7 @@ class ClientFactory:
                 "retry_backoff_factor": retry_backoff_factor,
                 "retry_backoff_max": retry_backoff_max,
                 "polling_interval": polling_interval,
+                "timeout": operation_timeout,
             }.items()
             if v is not None
         }
@@ -120,6 +156,7 @@ class ClientFactory:
             if v is not None
         }
         self._share_session = share_session
+        self._max_connections = max_connections
         self.pacer = pacer
         self._transport_factory = transport_factory
         self._session: aiohttp.ClientSession | None = None
@@ -149,6 +186,11 @@ class ClientFactory:
         """Resource groups, providers, generic resources."""
         return self._get("resources", subscription_id, ResourceManagementClient)
 
+    def registration(self, subscription_id: str) -> ResourceManagementClient:
+        """The one client whose ``providers.register`` is let through (still refused by --read-only): for
+        the user's explicit, confirmed "Register" action. Every other client refuses registration."""
+        return self._get(REGISTRATION, subscription_id, ResourceManagementClient)
+
     def locks(self, subscription_id: str) -> ManagementLockClient:
         """Management locks (Microsoft.Authorization/locks)."""
         return self._get("locks", subscription_id, ManagementLockClient)
@@ -175,15 +217,17 @@ class ClientFactory:
         key = (kind, subscription_id.lower())
         client = self._clients.get(key)
         if client is None:
-            client = self._build(cls, subscription_id)
+            client = self._build(cls, subscription_id, refuse_registration=kind != REGISTRATION)
             self._clients[key] = client
         return client
 
-    def _build(self, cls: type[_C], subscription_id: str) -> _C:
+    def _build(self, cls: type[_C], subscription_id: str, *, refuse_registration: bool = True) -> _C:
         per_call: list[Any] = []
         per_retry: list[Any] = []
         if self.read_only:
             per_call, per_retry = read_only_policies()
+        elif refuse_registration:
+            per_retry = [AutoRegistrationGuard()]
         if self.pacer is not None:
             per_retry.append(PacingPolicy(self.pacer))
         per_retry.append(_ObserverPolicy(self._observers))
@@ -215,7 +259,7 @@ class ClientFactory:
             if self.target.ca_bundle:
                 ssl_context = ssl.create_default_context(cafile=self.target.ca_bundle)
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ssl_context),
+                connector=aiohttp.TCPConnector(ssl=ssl_context, limit=self._max_connections),
                 trust_env=True,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,

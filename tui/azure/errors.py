@@ -146,7 +146,7 @@ def explain(exc: BaseException, *, auth: str | None = None) -> Problem:
             title=f"Resource provider {exc.namespace} is not registered",
             detail=(
                 f"Subscription {exc.subscription_id} is not registered for {exc.namespace}; "
-                "--read-only stopped the SDK from registering it automatically (nothing was sent)."
+                "vmbackup-prep never lets the SDK register it by itself (nothing was sent)."
             ),
             remedy=f"Register it (needs Contributor on the subscription): {exc.remedy}",
             status=409,

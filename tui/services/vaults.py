@@ -33,6 +33,7 @@ from typing import Any, Literal
 from azure.core.exceptions import ResourceNotFoundError
 
 from tui.azure import ClientFactory, ReadOnlyViolation, explain, request_id_of
+from tui.azure.clients import LRO_TIMEOUT
 from tui.model import RECOVERY_SERVICES, VaultFacts
 
 from .facts import resource_group_of, vault_facts
@@ -686,13 +687,15 @@ class VaultService:
                 poller = await self.factory.recovery_services(sub).vaults.begin_create_or_update(
                     rg, plan.vault_name, dict(step.body), raw_response_hook=hook
                 )
-                await poller.result()
+                async with asyncio.timeout(LRO_TIMEOUT):
+                    await poller.result()
                 message = f"Vault {plan.vault_name} created"
             else:
                 poller = await self.factory.recovery_services(sub).vaults.begin_update(
                     rg, plan.vault_name, dict(step.body), raw_response_hook=hook
                 )
-                await poller.result()
+                async with asyncio.timeout(LRO_TIMEOUT):
+                    await poller.result()
                 message = f"Vault {plan.vault_name} changed"
         except ReadOnlyViolation as exc:
             return StepOutcome(
@@ -743,7 +746,7 @@ class VaultService:
     async def _register(
         self, subscription_id: str, limit: float, poll_interval: float, hook: Callable[[Any], None] | None
     ) -> str:
-        providers = self.factory.resources(subscription_id).providers
+        providers = self.factory.registration(subscription_id).providers  # the user asked for it
         state = str((await providers.get(RECOVERY_SERVICES)).registration_state)
         if state == "Registered":
             return state
