@@ -60,7 +60,7 @@ class Reader:
             if asyncio.iscoroutine(operation):
                 operation.close()
             return Unreadable(
-                what, f"not read: the scan's deadline ({self.deadline:g} s) passed before {call}"
+                what, f"timed out: the scan's deadline ({self.deadline:g} s) passed before {call} was sent"
             )
         try:
             async with asyncio.timeout_at(self.deadline_at()) as scope:
@@ -70,7 +70,8 @@ class Reader:
         except TimeoutError as exc:
             if scope.expired():
                 return Unreadable(
-                    what, f"timed out: the scan's deadline ({self.deadline:g} s) passed during {call}"
+                    what,
+                    f"timed out: the scan's deadline ({self.deadline:g} s) passed while waiting for {call}",
                 )
             return Unreadable(what, f"timed out: {call} got no answer in time ({exc or 'timeout'})")
         except (ServiceRequestTimeoutError, ServiceResponseTimeoutError) as exc:
