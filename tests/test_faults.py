@@ -19,7 +19,6 @@ from azure.identity.aio import ManagedIdentityCredential
 from tests.conftest import read_request_log
 from tests.test_check import _target, check
 from tui.azure import ArmPacer, ClientFactory, Target
-from tui.emulator import Emulator
 from tui.rules import load_rules
 from tui.services.assessment import Assessment, assess
 from tui.services.inventory import InventoryService
