@@ -25,7 +25,7 @@ from tui.model import (
     VaultFacts,
     VmFacts,
 )
-from tui.rules.nsg import forced_tunnel, outbound_verdict
+from tui.rules.nsg import Nsg, forced_tunnel, load_nsg, outbound_verdict
 
 Doc = Mapping[str, Any]
 BACKUP_EXTENSION_TYPES = (
@@ -192,7 +192,7 @@ class NetworkIndex:
     Filled page by page as the lists arrive (``add``), or at once (``build``)."""
 
     nics: dict[str, Nic] = field(default_factory=dict)
-    nsgs: dict[str, Doc] = field(default_factory=dict)
+    nsgs: dict[str, Nsg | str] = field(default_factory=dict)  # parsed once; a str says why it is malformed
     subnets: dict[str, Subnet] = field(default_factory=dict)
     route_tables: dict[str, Doc] = field(default_factory=dict)
 
@@ -205,7 +205,10 @@ class NetworkIndex:
             if kind == "nics":
                 self.nics[key] = nic_record(doc)
             elif kind == "nsgs":
-                self.nsgs[key] = doc
+                try:  # parsed once for the thousands of VMs behind it
+                    self.nsgs[key] = load_nsg(doc) or Nsg(name_of(key), ())
+                except (TypeError, AttributeError, ValueError) as exc:
+                    self.nsgs[key] = f"NSG {doc.get('name')!r} is malformed ({exc})"
             elif kind == "routes":
                 self.route_tables[key] = doc
             elif kind == "vnets":
@@ -279,6 +282,9 @@ def nic_network_facts(refs: Sequence[str], region: str, index: NetworkIndex) -> 
                     route_docs.append(rt)
             nic_nsg = index.nsgs.get(nic.nsg_id.lower()) if nic.nsg_id else None
             subnet_nsg = index.nsgs.get(subnet.nsg_id.lower()) if subnet.nsg_id else None
+            for bad in (nic_nsg, subnet_nsg):
+                if isinstance(bad, str):
+                    raise ValueError(bad)
             if (nic.nsg_id and nic_nsg is None) or (subnet.nsg_id and subnet_nsg is None):
                 complete = False
                 continue

@@ -457,7 +457,7 @@ class _SubscriptionScan:
         return not self.wanted or vm_id.lower() in self.wanted or str(name).lower() in self.wanted
 
     def _take_vm(self, item: Any) -> None:
-        doc = _d(item)
+        doc = item  # read as a mapping: converting each of thousands of models costs more than reading it
         if not isinstance(doc.get("id"), str) or not self._wanted(doc["id"], doc.get("name")):
             return
         facts = vm_model_facts(doc)
@@ -467,13 +467,13 @@ class _SubscriptionScan:
         self.sub.regions[facts.location] = self.sub.regions.get(facts.location, 0) + 1
 
     def _take_status(self, item: Any) -> None:
-        doc = _d(item)
+        doc = item
         if isinstance(doc.get("id"), str) and self._wanted(doc["id"], doc.get("name")):
             statuses = ((doc.get("properties") or {}).get("instanceView") or {}).get("statuses")
             self.power[doc["id"].lower()] = power_state(statuses)
 
     def _take_disk(self, item: Any) -> None:
-        doc = _d(item)
+        doc = item
         if isinstance(doc.get("id"), str):
             self.disks[doc["id"].lower()] = disk_resource(doc)
 
@@ -488,6 +488,8 @@ class _SubscriptionScan:
             self.sub.scale_sets.append(found)
 
     def _take_network(self, kind: str) -> Callable[[Any], None]:
+        if kind == "nics":  # one per VM: read as a mapping (see _take_vm); the few others as documents
+            return lambda item: self.network.add(kind, [item])
         return lambda item: self.network.add(kind, [_d(item)])
 
     # -- per VM ------------------------------------------------------------------------------------------
@@ -507,7 +509,7 @@ class _SubscriptionScan:
                 vm.agent.instance_view = False  # no agent or extension finding: the verdict is unknown
                 vm.unreadable.append(result)
             else:
-                apply_instance_view(vm, _d(result))
+                apply_instance_view(vm, result)
             self.progress.done(AGENTS)
 
         await bounded_gather(running, one, limit=self.service.concurrency)
