@@ -12,7 +12,7 @@ from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.subscription.aio import SubscriptionClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from tui.azure import ClientFactory, ProviderNotRegisteredError, ReadOnlyViolation, Target, explain
 
@@ -67,7 +67,7 @@ async def test_read_only_stops_auto_registration_fast(
     assert "az provider register --namespace Microsoft.Compute" in problem.remedy
 
 
-async def test_read_only_stops_auto_registration_in_autorest_subscription_client(
+async def test_read_only_stops_auto_registration_in_the_subscription_client(
     recording_transport: Any, static_credential: Any
 ) -> None:
     def handler(request: Any) -> tuple[int, Any]:

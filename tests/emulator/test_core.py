@@ -27,9 +27,12 @@ async def test_subscriptions_list_pages_across_pages_and_nextlink_carries_api_ve
     async with Sdk(emu) as sdk:
         subs = [s async for s in sdk.subscriptions().subscriptions.list()]
     assert [s.display_name for s in subs] == ["Healthy", "Unregistered", "Forbidden"]
+    # azure-mgmt-resource-subscriptions 1.0 asks 2022-12-01, whose Subscription carries tenantId and
+    # managedByTenants (spec example examples/2022-12-01/GetSubscriptions.json)
+    assert {s.tenant_id for s in subs} == {TENANT} and all(s.managed_by_tenants == [] for s in subs)
     pages = [r for r in read_request_log(emu) if r["path"] == "/subscriptions"]
     assert len(pages) == 3
-    assert all(p["query"]["api-version"] == "2016-06-01" for p in pages)
+    assert all(p["query"]["api-version"] == "2022-12-01" for p in pages)
     assert [p["query"].get("$skiptoken") for p in pages] == [None, "1", "2"]
 
 

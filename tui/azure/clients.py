@@ -20,7 +20,7 @@ from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.subscription.aio import SubscriptionClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from .clouds import Target
 from .pacing import ArmPacer, PacingPolicy
@@ -240,10 +240,10 @@ class ClientFactory:
             "per_retry_policies": per_retry,
             "transport": self._new_transport(),
         }
-        if cls is SubscriptionClient:  # autorest client: no subscription_id, no cloud_setting
-            return cls(self.credential, **kwargs)
         if self.target.sdk_cloud is not None:
             kwargs["cloud_setting"] = self.target.sdk_cloud
+        if cls is SubscriptionClient:  # tenant-level: no subscription_id
+            return cls(self.credential, **kwargs)
         return cls(self.credential, subscription_id, **kwargs)  # type: ignore[call-arg]
 
     def _new_transport(self) -> AsyncHttpTransport:

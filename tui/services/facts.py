@@ -21,6 +21,7 @@ from tui.model import (
     NetworkFacts,
     PolicyFacts,
     ScaleSetFacts,
+    SubscriptionFacts,
     Unreadable,
     VaultFacts,
     VmFacts,
@@ -509,6 +510,15 @@ def policy_facts(doc: Doc) -> PolicyFacts | None:
         name=_str(doc.get("name")) or name_of(policy_id),
         policy_type=_str(props.get("policyType")) or "V1",
         protected_items=_int(props.get("protectedItemsCount")),
+    )
+
+
+def subscription_facts(item: Any) -> SubscriptionFacts:
+    """A subscription from ``subscriptions.list`` (its state as ARM spells it: ``PastDue``, not the SDK's
+    enum name)."""
+    state = getattr(item.state, "value", item.state)
+    return SubscriptionFacts(
+        id=item.subscription_id, name=item.display_name or item.subscription_id, state=str(state)
     )
 
 

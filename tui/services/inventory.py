@@ -55,6 +55,7 @@ from .facts import (
     policy_facts,
     power_state,
     scale_set_facts,
+    subscription_facts,
     vault_facts,
     vm_model_facts,
 )
@@ -156,12 +157,7 @@ class InventoryService:
                 f"the scan's deadline ({self.reader.deadline:g} s) passed before the subscriptions were "
                 "listed (GET /subscriptions)"
             ) from None
-        return [
-            SubscriptionFacts(
-                id=s.subscription_id, name=s.display_name or s.subscription_id, state=str(s.state)
-            )
-            for s in sorted(subs, key=lambda s: (s.display_name or "").lower())
-        ]
+        return [subscription_facts(s) for s in sorted(subs, key=lambda s: (s.display_name or "").lower())]
 
     async def scan(
         self, subscriptions: Sequence[str] | None = None, vms: Sequence[str] | None = None

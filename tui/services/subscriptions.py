@@ -11,6 +11,7 @@ from tui.azure import ClientFactory, explain
 from tui.model import COMPUTE, RECOVERY_SERVICES, SubscriptionFacts
 
 from .concurrency import bounded_gather
+from .facts import subscription_facts
 
 
 async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> SubscriptionFacts:
@@ -42,10 +43,7 @@ async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> 
 
 async def subscription_overview(factory: ClientFactory, concurrency: int = 8) -> list[SubscriptionFacts]:
     subs = [s async for s in factory.subscriptions().subscriptions.list()]
-    facts = [
-        SubscriptionFacts(id=s.subscription_id, name=s.display_name or s.subscription_id, state=str(s.state))
-        for s in subs
-    ]
+    facts = [subscription_facts(s) for s in subs]
     result = await bounded_gather(facts, lambda s: probe_subscription(factory, s), limit=concurrency)
     return sorted(result, key=lambda s: s.name.lower())
 
