@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -25,7 +24,7 @@ from tui.services.assessment import Assessment, assess
 from tui.services.files import atomic_write_text
 from tui.services.inventory import InventoryService, ScanError
 from tui.services.probe import run_probes
-from tui.services.report import to_json, to_markdown, to_table
+from tui.services.report import json_text, to_json, to_markdown, to_table
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -126,7 +125,7 @@ async def _run(args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
         connection.close()
     cloud = connection.target.cloud
     if args.format == "json":
-        text = json.dumps(to_json(assessment, tool_version=__version__, cloud=cloud), indent=2) + "\n"
+        text = json_text(to_json(assessment, tool_version=__version__, cloud=cloud))
     elif args.format == "markdown":
         text = to_markdown(assessment, tool_version=__version__, cloud=cloud)
     else:

@@ -7,6 +7,7 @@ instead of a false "ready".
 
 from __future__ import annotations
 
+# The per-VM classes use __slots__: a scan of 10,000 VMs holds about 100,000 of these objects.
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -62,7 +63,7 @@ class Finding:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class DiskFacts:
     name: str
     is_os: bool
@@ -82,7 +83,7 @@ class DiskFacts:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class ExtensionFacts:
     name: str
     type: str  # e.g. Microsoft.Azure.RecoveryServices.VMSnapshot
@@ -91,7 +92,7 @@ class ExtensionFacts:
     code: str | None = None  # the status code as reported, e.g. ProvisioningState/failed/-2147024894
 
 
-@dataclass
+@dataclass(slots=True)
 class AgentFacts:
     """The VM agent as the VM model and the instance view report it.
 
@@ -111,7 +112,7 @@ class AgentFacts:
     extensions: list[ExtensionFacts] = field(default_factory=list)  # every extension with its status
 
 
-@dataclass
+@dataclass(slots=True)
 class NetworkFacts:
     """Static network assessment of a VM (from NIC, subnet NSGs and route tables)."""
 
@@ -128,7 +129,7 @@ class NetworkFacts:
     load_balanced: bool | None = None  # a NIC ip configuration is in a load balancer backend pool
 
 
-@dataclass
+@dataclass(slots=True)
 class GuestProbe:
     """What the in-guest probe (Run Command) found; only with explicit consent."""
 
@@ -142,7 +143,7 @@ class GuestProbe:
     error: str | None = None  # why the probe could not run or its output could not be read
 
 
-@dataclass
+@dataclass(slots=True)
 class ProtectionFacts:
     status: str | None = None  # NotProtected | Protected | Protecting | ProtectionFailed | None (unknown)
     vault_id: str | None = None
@@ -151,7 +152,7 @@ class ProtectionFacts:
     source: str | None = None  # "vault-items" or "backupStatus": where the answer came from
 
 
-@dataclass
+@dataclass(slots=True)
 class VmFacts:
     id: str
     name: str

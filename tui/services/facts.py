@@ -64,6 +64,13 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _word(value: Any) -> str | None:
+    """`_str` for values thousands of VMs repeat (statuses, versions, SKUs, extension types): one shared
+    string each, not one per VM."""
+    text = _str(value)
+    return sys.intern(text) if text is not None and len(text) <= 300 else text
+
+
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -123,14 +130,14 @@ def status_state(code: Any) -> str | None:
     parts = code.split("/")
     if len(parts) < 2 or parts[0].strip().lower() != "provisioningstate" or not parts[1].strip():
         return None
-    return parts[1].strip().lower()
+    return sys.intern(parts[1].strip().lower())
 
 
 def power_state(statuses: Any) -> str | None:
     for s in _items(statuses):
         code = _str(s.get("code")) or ""
         if code.lower().startswith("powerstate/"):
-            return code.split("/")[1].lower() or None
+            return sys.intern(code.split("/")[1].lower()) or None
     return None
 
 
@@ -314,15 +321,15 @@ def nic_network_facts(refs: Sequence[str], region: str, index: NetworkIndex) -> 
 
 def _extension(doc: Mapping[str, Any], statuses: Any) -> ExtensionFacts:
     status = _status(statuses)
-    message = _str((status or {}).get("message"))
+    message = _word((status or {}).get("message"))
     if message is None:
-        message = next((m for s in _items(statuses) if (m := _str(s.get("message")))), None)
+        message = next((m for s in _items(statuses) if (m := _word(s.get("message")))), None)
     return ExtensionFacts(
-        name=_str(doc.get("name")) or _short_type(_str(doc.get("type")) or ""),
-        type=_str(doc.get("type")) or "",
+        name=_word(doc.get("name")) or _short_type(_str(doc.get("type")) or ""),
+        type=_word(doc.get("type")) or "",
         state=status_state((status or {}).get("code")),
         message=message,
-        code=_str((status or {}).get("code")),
+        code=_word((status or {}).get("code")),
     )
 
 
@@ -368,10 +375,10 @@ def read_agent(provision: bool | None, instance_view: Doc | None, shape: Shape |
     facts.reported = bool(agent)
     if agent:
         first = (statuses or [{}])[0]
-        facts.status = _str(first.get("displayStatus"))
+        facts.status = _word(first.get("displayStatus"))
         facts.state = status_state(first.get("code"))
-        facts.message = _str(first.get("message"))
-        facts.version = _str(agent.get("vmAgentVersion"))
+        facts.message = _word(first.get("message"))
+        facts.version = _word(agent.get("vmAgentVersion"))
         facts.handlers = len(handlers or ())
     facts.extensions = [_extension(e, st) for e, st in zip(extensions or (), ext_statuses, strict=True)]
     known = {e.type.lower() for e in facts.extensions if e.type}
@@ -381,11 +388,11 @@ def read_agent(provision: bool | None, instance_view: Doc | None, shape: Shape |
             status = _obj(h.get("status"))
             facts.extensions.append(
                 ExtensionFacts(
-                    name=_short_type(h_type),
-                    type=h_type,
+                    name=sys.intern(_short_type(h_type)),
+                    type=sys.intern(h_type),
                     state=status_state(status.get("code")),
-                    message=_str(status.get("message")),
-                    code=_str(status.get("code")),
+                    message=_word(status.get("message")),
+                    code=_word(status.get("code")),
                 )
             )
             known.add(h_type.lower())
@@ -441,7 +448,7 @@ def model_disks(vm: Doc, shape: Shape | None = None) -> list[DiskFacts]:
                 id=disk_id,
                 managed=not (vhd and not disk_id),
                 size_gb=_int(entry.get("diskSizeGB")),
-                sku=_str(managed.get("storageAccountType")),
+                sku=_word(managed.get("storageAccountType")),
                 write_accelerator=_bool(entry.get("writeAcceleratorEnabled")) is True,
                 ephemeral=is_os and bool(_obj(entry.get("diffDiskSettings"))),
                 ade_encrypted=_bool(_obj(entry.get("encryptionSettings")).get("enabled")) is True,
@@ -556,14 +563,14 @@ def vm_model_facts(vm: Doc) -> VmFacts:
         subscription_id=sys.intern(subscription_of(vm_id)),
         resource_group=sys.intern(resource_group_of(vm_id)),
         location=sys.intern(_str(vm.get("location")) or ""),
-        vm_size=_str(_obj(props.get("hardwareProfile")).get("vmSize")),
-        provisioning_state=_str(props.get("provisioningState")),
-        os_type=_str(_obj(storage.get("osDisk")).get("osType")),
-        image_publisher=_str(image.get("publisher")),
-        image_offer=_str(image.get("offer")),
-        image_sku=_str(image.get("sku")),
-        security_type=_str(_obj(props.get("securityProfile")).get("securityType")),
-        priority=_str(props.get("priority")),
+        vm_size=_word(_obj(props.get("hardwareProfile")).get("vmSize")),
+        provisioning_state=_word(props.get("provisioningState")),
+        os_type=_word(_obj(storage.get("osDisk")).get("osType")),
+        image_publisher=_word(image.get("publisher")),
+        image_offer=_word(image.get("offer")),
+        image_sku=_word(image.get("sku")),
+        security_type=_word(_obj(props.get("securityProfile")).get("securityType")),
+        priority=_word(props.get("priority")),
         scale_set_id=_str(_obj(props.get("virtualMachineScaleSet")).get("id")),
         allow_extension_operations=_bool(_obj(props.get("osProfile")).get("allowExtensionOperations")),
         agent=AgentFacts(provision_vm_agent=provision_vm_agent({"properties": props})),
@@ -593,8 +600,8 @@ def apply_instance_view(facts: VmFacts, instance_view: Any) -> None:
     if facts.provisioning_state is None:  # the instance view's ProvisioningState/<state>[/<code>]
         facts.provisioning_state = status_state((_status(iv_statuses) or {}).get("code"))
     facts.power_state = power_state(iv_statuses) or facts.power_state
-    facts.os_name = _str(iv.get("osName")) or facts.os_name
-    facts.os_version = _str(iv.get("osVersion")) or facts.os_version
+    facts.os_name = _word(iv.get("osName")) or facts.os_name
+    facts.os_version = _word(iv.get("osVersion")) or facts.os_version
     facts.agent = read_agent(facts.agent.provision_vm_agent, iv, view)
     facts.unreadable.extend(view.problems)
 
