@@ -293,3 +293,19 @@ async def test_observer_sees_each_retry(recording_transport: Any, static_credent
         factory.add_response_observer(lambda m, u, s, h: statuses.append(s))
         _ = [v async for v in factory.compute(SUB).virtual_machines.list_all()]
     assert statuses == [429, 200]
+
+
+async def test_every_client_has_explicit_timeouts(static_credential: Any) -> None:
+    """Issue 12 item 4: azure-core's defaults wait 300 s per attempt; ours: 10 s to connect, 60 s without a
+    byte, 300 s for one operation with its retries, and at most 100 open connections."""
+    async with ClientFactory(Target.for_endpoint(ENDPOINT), static_credential) as factory:
+        for client in (
+            factory.subscriptions(),
+            factory.compute(SUB),
+            factory.backup(SUB),
+            factory.locks(SUB),
+        ):
+            transport = client._client._pipeline._transport
+            assert (transport.connection_config.timeout, transport.connection_config.read_timeout) == (10, 60)
+            assert client._config.retry_policy.timeout == 300
+        assert factory._session is not None and factory._session.connector.limit == 100
