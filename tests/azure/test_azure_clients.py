@@ -309,3 +309,26 @@ async def test_every_client_has_explicit_timeouts(static_credential: Any) -> Non
             assert (transport.connection_config.timeout, transport.connection_config.read_timeout) == (10, 60)
             assert client._config.retry_policy.timeout == 300
         assert factory._session is not None and factory._session.connector.limit == 100
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://proxy.test:3128"}, {"https": "http://proxy.test:3128"}),
+        ({"HTTPS_PROXY": "http://proxy.test:3128", "NO_PROXY": "127.0.0.1,localhost"}, None),
+        ({}, None),
+    ],
+)
+async def test_the_environment_proxy_is_read_once_for_every_client(
+    static_credential: Any, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: Any
+) -> None:
+    """The shared session does not look the proxy up per request (aiohttp does that in a worker thread,
+    costing more CPU than the request); HTTPS_PROXY and NO_PROXY still apply, through the clients' policy."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    async with ClientFactory(Target.for_endpoint(ENDPOINT), static_credential) as factory:
+        client = factory.compute(SUB)
+        assert client._config.proxy_policy.proxies == expected
+        assert factory._session is not None and factory._session.trust_env is False

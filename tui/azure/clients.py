@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import ssl
+import urllib.request
 from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 from azure.core.credentials_async import AsyncTokenCredential
@@ -240,11 +242,26 @@ class ClientFactory:
             "per_retry_policies": per_retry,
             "transport": self._new_transport(),
         }
+        if self._share_session and self._transport_factory is None and (proxy := self._env_proxy()):
+            kwargs["proxies"] = proxy
         if self.target.sdk_cloud is not None:
             kwargs["cloud_setting"] = self.target.sdk_cloud
         if cls is SubscriptionClient:  # tenant-level: no subscription_id
             return cls(self.credential, **kwargs)
         return cls(self.credential, subscription_id, **kwargs)  # type: ignore[call-arg]
+
+    def _env_proxy(self) -> dict[str, str] | None:
+        """The proxy for the ARM endpoint from HTTPS_PROXY / HTTP_PROXY and NO_PROXY, read once.
+
+        The shared session does not read the environment itself (``trust_env``): aiohttp would then look
+        the proxy and ~/.netrc up again in a worker thread for every request, which costs more CPU than the
+        request (a scan makes thousands). The clients' ProxyPolicy hands this one to every request instead.
+        """
+        parts = urlsplit(self.target.arm_endpoint)
+        if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+            return None
+        proxy = urllib.request.getproxies().get(parts.scheme)
+        return {parts.scheme: proxy} if proxy else None
 
     def _new_transport(self) -> AsyncHttpTransport:
         if self._transport_factory is not None:
@@ -254,13 +271,13 @@ class ClientFactory:
                 connection_verify=self.target.ca_bundle or True, **self._connection_kwargs
             )
         if self._session is None:
-            # Same session settings azure-core uses for the sessions it owns.
+            # The session settings azure-core uses for the sessions it owns, but trust_env (_env_proxy).
             ssl_context: ssl.SSLContext | bool = True
             if self.target.ca_bundle:
                 ssl_context = ssl.create_default_context(cafile=self.target.ca_bundle)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(ssl=ssl_context, limit=self._max_connections),
-                trust_env=True,
+                trust_env=False,  # the environment's proxy is read once (_env_proxy)
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
             )

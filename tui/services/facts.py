@@ -587,23 +587,53 @@ def apply_power_status(facts: VmFacts, status_only: Doc | None) -> None:
     facts.power_state = facts.power_state or power_state(statuses)
 
 
-def apply_instance_view(facts: VmFacts, instance_view: Any) -> None:
-    """The agent, extensions, OS name and power state from the VM's instance view."""
+@dataclass(slots=True)
+class InstanceView:
+    """What a VM's instance view says, read on its own (it may arrive before the VM model): the agent
+    (without provisionVMAgent, which only the model says), power and provisioning state, OS name."""
+
+    agent: AgentFacts
+    power_state: str | None = None
+    provisioning_state: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    problems: list[Unreadable] = field(default_factory=list)
+
+
+def read_instance_view(instance_view: Any) -> InstanceView:
+    """An instance view document (or SDK model) reduced to what the rules need."""
     view = Shape("instance view")
     iv = instance_view if isinstance(instance_view, Mapping) else None
     if iv is None:
-        view.problems.append(Unreadable("instance view", f"is {type(instance_view).__name__}, not an object"))
-        facts.agent.instance_view = False
-        facts.unreadable.extend(view.problems)
-        return
+        problem = Unreadable("instance view", f"is {type(instance_view).__name__}, not an object")
+        return InstanceView(AgentFacts(instance_view=False), problems=[problem])
     iv_statuses = view.arr(iv, "statuses", "statuses")
+    agent = read_agent(None, iv, view)
+    return InstanceView(
+        agent=agent,
+        power_state=power_state(iv_statuses),
+        provisioning_state=status_state((_status(iv_statuses) or {}).get("code")),
+        os_name=_word(iv.get("osName")),
+        os_version=_word(iv.get("osVersion")),
+        problems=view.problems,
+    )
+
+
+def merge_instance_view(facts: VmFacts, view: InstanceView) -> None:
+    """Put what the instance view says onto the VM's facts (its power state wins over the list's)."""
+    view.agent.provision_vm_agent = facts.agent.provision_vm_agent
+    facts.agent = view.agent
     if facts.provisioning_state is None:  # the instance view's ProvisioningState/<state>[/<code>]
-        facts.provisioning_state = status_state((_status(iv_statuses) or {}).get("code"))
-    facts.power_state = power_state(iv_statuses) or facts.power_state
-    facts.os_name = _word(iv.get("osName")) or facts.os_name
-    facts.os_version = _word(iv.get("osVersion")) or facts.os_version
-    facts.agent = read_agent(facts.agent.provision_vm_agent, iv, view)
+        facts.provisioning_state = view.provisioning_state
+    facts.power_state = view.power_state or facts.power_state
+    facts.os_name = view.os_name or facts.os_name
+    facts.os_version = view.os_version or facts.os_version
     facts.unreadable.extend(view.problems)
+
+
+def apply_instance_view(facts: VmFacts, instance_view: Any) -> None:
+    """The agent, extensions, OS name and power state from the VM's instance view."""
+    merge_instance_view(facts, read_instance_view(instance_view))
 
 
 def apply_network(facts: VmFacts, refs: Sequence[str], index: NetworkIndex) -> None:

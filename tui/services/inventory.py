@@ -44,16 +44,19 @@ from tui.model import (
 from .concurrency import bounded_gather
 from .facts import (
     DiskResource,
+    InstanceView,
     NetworkIndex,
-    apply_instance_view,
     apply_network,
     complete_disks,
     disk_resource,
     lock_facts,
+    merge_instance_view,
     name_of,
     nic_refs,
     policy_facts,
     power_state,
+    read_instance_view,
+    resource_group_of,
     scale_set_facts,
     subscription_facts,
     vault_facts,
@@ -262,6 +265,9 @@ class _SubscriptionScan:
     disks: dict[str, DiskResource] = field(default_factory=dict)  # lower disk id -> resource facts
     network: NetworkIndex = field(default_factory=NetworkIndex)
     vault_docs: list[dict[str, Any]] = field(default_factory=list)
+    views: asyncio.Queue[tuple[str, str] | None] = field(default_factory=asyncio.Queue)  # VMs to read
+    requested: set[str] = field(default_factory=set)  # lower ids whose instance view was asked for
+    pending: dict[str, InstanceView | Unreadable] = field(default_factory=dict)  # views ahead of models
     failed: dict[str, Unreadable] = field(default_factory=dict)  # list key -> why it failed
 
     @property
@@ -276,9 +282,13 @@ class _SubscriptionScan:
         return f"GET /subscriptions/{self.sub.id}/{rest}"
 
     async def run(self) -> _SubResult:
+        """Providers, then every list at once; instance views start as the power-state pages arrive (the
+        VM list, the heavier one, is read alongside), vault reads as soon as the vault list is in."""
+        workers: list[asyncio.Future[None]] = []
         try:
             if not await self._providers():
                 return _SubResult([], [], True)
+            workers = [asyncio.ensure_future(self._view_worker()) for _ in range(self.service.concurrency)]
             lists = self._list_calls()
             self.progress.expect(LISTS, len(lists))
             tasks = {key: asyncio.ensure_future(self._list(key, *call)) for key, call in lists.items()}
@@ -289,17 +299,23 @@ class _SubscriptionScan:
                     return _SubResult([], [], True)
                 for key, vm in self.vms.items():
                     vm.power_state = vm.power_state or self.power.get(key)
-            views = asyncio.ensure_future(self._instance_views())
+                    if (vm.power_state or "running") in ("running", "starting"):
+                        self._request_view(vm.id, vm.name)  # not in the power-state list, or it failed
+            for _ in workers:
+                self.views.put_nowait(None)  # every view is asked for: the workers end when it is read
             vaults_complete = True
             vaults: list[tuple[VaultFacts, list[_Item] | None]] = []
             if "vaults" in tasks:
                 await tasks["vaults"]
                 vaults_complete = "vaults" not in self.failed
                 vaults = await self._vaults()
-            await asyncio.gather(views, *tasks.values())
+            await asyncio.gather(*workers, *tasks.values())
             self._complete()
             return _SubResult(list(self.vms.values()), vaults, vaults_complete)
         finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
             self.progress.settle()
 
     # -- providers --------------------------------------------------------------------------------------
@@ -459,6 +475,8 @@ class _SubscriptionScan:
         facts = vm_model_facts(doc)
         key = facts.id.lower()
         self.vms[key] = facts
+        if key in self.pending:  # its instance view came first
+            _merge_view(facts, self.pending.pop(key))
         self.refs[key] = nic_refs(doc)
         self.sub.regions[facts.location] = self.sub.regions.get(facts.location, 0) + 1
 
@@ -466,7 +484,9 @@ class _SubscriptionScan:
         doc = item
         if isinstance(doc.get("id"), str) and self._wanted(doc["id"], doc.get("name")):
             statuses = ((doc.get("properties") or {}).get("instanceView") or {}).get("statuses")
-            self.power[doc["id"].lower()] = power_state(statuses)
+            power = self.power[doc["id"].lower()] = power_state(statuses)
+            if (power or "running") in ("running", "starting"):  # a stopped VM has no agent to report
+                self._request_view(doc["id"], doc.get("name"))
 
     def _take_disk(self, item: Any) -> None:
         doc = item
@@ -489,26 +509,32 @@ class _SubscriptionScan:
         return lambda item: self.network.add(kind, [_d(item)])
 
     # -- per VM ------------------------------------------------------------------------------------------
-    async def _instance_views(self) -> None:
-        """The instance view of every VM that may be running (a stopped VM has no agent to report)."""
+    def _request_view(self, vm_id: str, name: Any) -> None:
+        """Ask for a VM's instance view (once): a worker reads it as soon as one is free."""
+        key = vm_id.lower()
+        if key not in self.requested:
+            self.requested.add(key)
+            self.progress.expect(AGENTS)
+            self.views.put_nowait((vm_id, str(name or name_of(vm_id))))
+
+    async def _view_worker(self) -> None:
+        """Read requested instance views until told to stop; each goes onto its VM's facts, or waits in
+        `pending` for the VM model (the VM list is read at the same time)."""
         compute = self.factory.compute(self.sub.id)
-        running = [v for v in self.vms.values() if (v.power_state or "running") in ("running", "starting")]
-        self.progress.expect(AGENTS, len(running))
-
-        async def one(vm: VmFacts) -> None:
-            result = await self.service.reader.read(
+        while (request := await self.views.get()) is not None:
+            vm_id, name = request
+            result = await self.reader.read(
                 "instance view",
-                f"GET {vm.id}/instanceView",
-                compute.virtual_machines.instance_view(vm.resource_group, vm.name),
+                f"GET {vm_id}/instanceView",
+                compute.virtual_machines.instance_view(resource_group_of(vm_id), name),
             )
-            if isinstance(result, Unreadable):
-                vm.agent.instance_view = False  # no agent or extension finding: the verdict is unknown
-                vm.unreadable.append(result)
+            view = result if isinstance(result, Unreadable) else read_instance_view(result)
+            vm = self.vms.get(vm_id.lower())
+            if vm is None:
+                self.pending[vm_id.lower()] = view
             else:
-                apply_instance_view(vm, result)
+                _merge_view(vm, view)
             self.progress.done(AGENTS)
-
-        await bounded_gather(running, one, limit=self.service.concurrency)
 
     def _complete(self) -> None:
         """Disks, network and locks onto every VM once the lists are in; what a failed list leaves
@@ -593,6 +619,14 @@ class _SubscriptionScan:
 
 async def _all(pager: Any) -> list[Any]:
     return [item async for item in pager]
+
+
+def _merge_view(vm: VmFacts, view: InstanceView | Unreadable) -> None:
+    if isinstance(view, Unreadable):
+        vm.agent.instance_view = False  # no agent or extension finding: the verdict is unknown
+        vm.unreadable.append(view)
+    else:
+        merge_instance_view(vm, view)
 
 
 def _health_code(props: dict[str, Any]) -> str | None:
