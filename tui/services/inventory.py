@@ -285,6 +285,7 @@ class _SubscriptionScan:
         """Providers, then every list at once; instance views start as the power-state pages arrive (the
         VM list, the heavier one, is read alongside), vault reads as soon as the vault list is in."""
         workers: list[asyncio.Future[None]] = []
+        tasks: dict[str, asyncio.Future[None]] = {}
         try:
             if not await self._providers():
                 return _SubResult([], [], True)
@@ -312,10 +313,10 @@ class _SubscriptionScan:
             await asyncio.gather(*workers, *tasks.values())
             self._complete()
             return _SubResult(list(self.vms.values()), vaults, vaults_complete)
-        finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+        finally:  # on a failure that ends the scan (a sign-in that expired), nothing is left running
+            for task in [*workers, *tasks.values()]:
+                task.cancel()
+            await asyncio.gather(*workers, *tasks.values(), return_exceptions=True)
             self.progress.settle()
 
     # -- providers --------------------------------------------------------------------------------------
