@@ -10,7 +10,7 @@ from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.subscription.aio import SubscriptionClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from tui.emulator import Emulator
 

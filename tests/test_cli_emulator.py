@@ -11,7 +11,7 @@ import sys
 import pytest
 from azure.identity.aio import ManagedIdentityCredential
 from azure.mgmt.compute.aio import ComputeManagementClient
-from azure.mgmt.subscription.aio import SubscriptionClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 CMD = [sys.executable, "-m", "tui.cli", "emulator"]
 

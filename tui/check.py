@@ -8,7 +8,6 @@ messages go to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -16,7 +15,7 @@ from typing import TextIO
 from tui import __version__
 from tui.azure import ArmPacer
 from tui.command import EXIT_ERROR, StderrProgress, run_command, signed_in
-from tui.connect import UsageError, add_target_options, connect
+from tui.connect import UsageError, add_deadline_option, add_target_options, connect
 from tui.interrupts import Interrupted
 from tui.model import Inventory, VaultFacts, same_id
 from tui.rules import load_rules
@@ -24,7 +23,7 @@ from tui.services.assessment import Assessment, assess
 from tui.services.files import write_output
 from tui.services.inventory import InventoryService, ScanError
 from tui.services.probe import run_probes
-from tui.services.report import to_json, to_markdown, to_table
+from tui.services.report import json_text, to_json, to_markdown, to_table
 from tui.textsafe import clean
 
 EXIT_OK, EXIT_BLOCKED = 0, 1
@@ -56,6 +55,7 @@ def parser() -> argparse.ArgumentParser:
         "written as it is)",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    add_deadline_option(p)
     return p
 
 
@@ -95,7 +95,7 @@ async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, 
         signed_in(connect(args), err, progress) as (connection, credential),
         connection.factory(credential, read_only=not args.probe_guest, pacer=ArmPacer()) as factory,
     ):
-        service = InventoryService(factory, progress=progress)
+        service = InventoryService(factory, progress=progress, deadline=args.deadline)
         inventory = await service.scan(args.subscription, args.vm)
         vault = resolve_vault(inventory, args.vault) if args.vault else None
         if args.probe_guest:
@@ -103,7 +103,7 @@ async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, 
     assessment = assess(inventory, load_rules(), vault=vault)
     cloud = connection.target.cloud
     if args.format == "json":
-        text = json.dumps(to_json(assessment, tool_version=__version__, cloud=cloud), indent=2) + "\n"
+        text = json_text(to_json(assessment, tool_version=__version__, cloud=cloud))
     elif args.format == "markdown":
         text = to_markdown(assessment, tool_version=__version__, cloud=cloud)
     else:

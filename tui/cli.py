@@ -45,7 +45,12 @@ def _emulator_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s: loopback only)")
     p.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
     p.add_argument("--latency-ms", type=int, default=0, metavar="N", help="delay every response by N ms")
-    p.add_argument("--faults", metavar="SPEC", help="e.g. 429:0.1,503:0.05,reset:0.01")
+    p.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="e.g. 429:0.1,503:0.05,reset:0.01; hang:RATE never answers; KIND:RATE@PATH only hits paths "
+        "containing PATH (e.g. 503:1@/instanceView)",
+    )
     p.add_argument("--throttle", choices=("arm", "off"), default="off", help="ARM token-bucket throttling")
     p.add_argument(
         "--page-size", type=int, default=100, metavar="N", help="items per list page (default %(default)s)"

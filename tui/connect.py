@@ -38,6 +38,27 @@ class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
+def seconds(text: str) -> float:
+    """An argparse type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive number of seconds")
+    return value
+
+
+def add_deadline_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--deadline",
+        type=seconds,
+        metavar="SECONDS",
+        help="stop reading Azure after this many seconds: what was not read by then is reported as unknown "
+        "(timed out, with the call named)",
+    )
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("where Azure is")
     src = g.add_mutually_exclusive_group()

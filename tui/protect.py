@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from tui import interrupts
 from tui.azure import ArmPacer, ClientFactory, explain
 from tui.check import resolve_vault
 from tui.command import Refused, StderrProgress, run_command, signed_in
-from tui.connect import add_target_options, connect
+from tui.connect import add_deadline_option, add_target_options, connect
 from tui.interrupts import Interrupted
 from tui.model import VaultFacts
 from tui.rules import load_rules
@@ -51,6 +51,7 @@ from tui.services.protection_report import (
     summary_line,
 )
 from tui.services.providers import is_registered, read_provider_state
+from tui.services.subscriptions import WRITABLE_STATES
 from tui.textsafe import clean, shell_arg
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -82,6 +83,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--format", choices=("table", "json"), default="table", help="how results are printed")
+    add_deadline_option(p)
     return p
 
 
@@ -103,10 +105,12 @@ async def _vault_subscription(factory: ClientFactory, service: InventoryService,
             async for v in factory.recovery_services(sub_id).vaults.list_by_subscription_id():
                 if (v.name or "").lower() == key.lower():
                     hits.append((str(v.id), sub_id))
-        except HttpResponseError as e:  # a forbidden or unregistered subscription cannot hold it for us
+        except ClientAuthenticationError:
+            raise
+        except AzureError as e:  # a forbidden, unregistered or unreachable subscription cannot hold it
             problems.append(f"{sub_name}: {explain(e).title}")
 
-    subs = [s for s in await service.list_subscriptions() if s.state.lower() in ("enabled", "warned")]
+    subs = [s for s in await service.list_subscriptions() if s.state in WRITABLE_STATES]
     await asyncio.gather(*(one(s.id, s.name) for s in subs))
     if not hits:
         unread = f" (not readable: {'; '.join(sorted(problems))})" if problems else ""
@@ -278,7 +282,7 @@ async def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
         pacer = ArmPacer()
         # everything up to the confirmation only reads
         async with connection.factory(credential, read_only=True, pacer=pacer) as factory:
-            service = InventoryService(factory, progress=progress)
+            service = InventoryService(factory, progress=progress, deadline=args.deadline)
             if args.subscription:
                 subs = [
                     s.id for s in resolve_subscriptions(await service.list_subscriptions(), args.subscription)

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import ResourceExistsError
+from azure.core.rest import HttpRequest
 from azure.mgmt.compute.aio import ComputeManagementClient
 from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.subscription.aio import SubscriptionClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from tui.azure import ClientFactory, ProviderNotRegisteredError, ReadOnlyViolation, Target, explain
 
@@ -66,7 +67,7 @@ async def test_read_only_stops_auto_registration_fast(
     assert "az provider register --namespace Microsoft.Compute" in problem.remedy
 
 
-async def test_read_only_stops_auto_registration_in_autorest_subscription_client(
+async def test_read_only_stops_auto_registration_in_the_subscription_client(
     recording_transport: Any, static_credential: Any
 ) -> None:
     def handler(request: Any) -> tuple[int, Any]:
@@ -86,17 +87,61 @@ async def test_read_only_stops_auto_registration_in_autorest_subscription_client
     assert [m for m, _, _ in transport.requests] == ["GET"]
 
 
-async def test_control_without_read_only_the_sdk_would_post_register(
+@pytest.mark.parametrize("read_only", [False, True])
+@pytest.mark.parametrize("kind", ["compute", "network", "recovery_services", "backup", "resources", "locks"])
+async def test_no_client_registers_a_provider_by_itself(
+    recording_transport: Any,
+    static_credential: Any,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    read_only: bool,
+) -> None:
+    """Issue 12 item 3: azure-mgmt-core's auto-registration POSTs .../register on a 409 and sleeps; no client
+    of ours lets it, with or without --read-only. The 409 surfaces at once, with the az command, and the SDK's
+    "We are registering for you" line is not shown (nothing is registered)."""
+    transport = recording_transport(missing_registration("Microsoft.Compute"))
+    factory = ClientFactory(  # the default retries on purpose: the refusal is not retried with back-off
+        Target.for_endpoint(ENDPOINT),
+        static_credential,
+        read_only=read_only,
+        transport_factory=lambda: transport,
+    )
+    async with factory:
+        client = getattr(factory, kind)(SUB)
+        with pytest.raises(ProviderNotRegisteredError) as info:
+            await client._client._pipeline.run(  # any GET into the namespace: the pipeline is what matters
+                HttpRequest(
+                    "GET", f"{ENDPOINT}subscriptions/{SUB}/providers/Microsoft.Compute/disks?api-version=1"
+                )
+            )
+    assert [m for m, _, _ in transport.requests] == ["GET"]  # no POST .../register, so no 10 s sleep
+    assert info.value.namespace == "Microsoft.Compute"
+    assert "az provider register --namespace Microsoft.Compute" in explain(info.value).remedy
+    assert "registering for you" not in caplog.text and "register manually" not in caplog.text
+
+
+async def test_only_the_registration_client_registers_and_only_when_asked(
     recording_transport: Any, static_credential: Any
 ) -> None:
-    """Proves the test above can see the SDK's POST: in write mode it is sent (here it fails, so no sleep)."""
-    transport = recording_transport(missing_registration("Microsoft.Compute"))
+    """The wizard's confirmed "Register" goes through ClientFactory.registration; the same call on any other
+    client is refused before it is sent."""
+
+    def handler(request: Any) -> tuple[int, Any]:
+        return 200, {"namespace": "Microsoft.RecoveryServices", "registrationState": "Registering"}
+
+    transport = recording_transport(handler)
     async with make_factory(transport, static_credential) as factory:
-        with pytest.raises(ResourceExistsError) as info:
-            _ = [vm async for vm in factory.compute(SUB).virtual_machines.list_all()]
-    assert not isinstance(info.value, ProviderNotRegisteredError)
-    assert [m for m, _, _ in transport.requests] == ["GET", "POST"]
-    assert transport.requests[1][1].endswith("/providers/Microsoft.Compute/register?api-version=2016-02-01")
+        with pytest.raises(ProviderNotRegisteredError):
+            await factory.resources(SUB).providers.register("Microsoft.RecoveryServices")
+        assert transport.requests == []
+        provider = await factory.registration(SUB).providers.register("Microsoft.RecoveryServices")
+    assert provider.registration_state == "Registering"
+    assert [(m, u.split("?")[0]) for m, u, _ in transport.requests] == [
+        ("POST", f"{ENDPOINT}subscriptions/{SUB}/providers/Microsoft.RecoveryServices/register")
+    ]
+    async with make_factory(recording_transport(handler), static_credential, read_only=True) as factory:
+        with pytest.raises(ReadOnlyViolation):  # --read-only refuses even the explicit registration
+            await factory.registration(SUB).providers.register("Microsoft.RecoveryServices")
 
 
 async def test_read_only_refuses_caller_writes_without_sending(
@@ -248,3 +293,42 @@ async def test_observer_sees_each_retry(recording_transport: Any, static_credent
         factory.add_response_observer(lambda m, u, s, h: statuses.append(s))
         _ = [v async for v in factory.compute(SUB).virtual_machines.list_all()]
     assert statuses == [429, 200]
+
+
+async def test_every_client_has_explicit_timeouts(static_credential: Any) -> None:
+    """Issue 12 item 4: azure-core's defaults wait 300 s per attempt; ours: 10 s to connect, 60 s without a
+    byte, 300 s for one operation with its retries, and at most 100 open connections."""
+    async with ClientFactory(Target.for_endpoint(ENDPOINT), static_credential) as factory:
+        for client in (
+            factory.subscriptions(),
+            factory.compute(SUB),
+            factory.backup(SUB),
+            factory.locks(SUB),
+        ):
+            transport = client._client._pipeline._transport
+            assert (transport.connection_config.timeout, transport.connection_config.read_timeout) == (10, 60)
+            assert client._config.retry_policy.timeout == 300
+        assert factory._session is not None and factory._session.connector.limit == 100
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://proxy.test:3128"}, {"https": "http://proxy.test:3128"}),
+        ({"HTTPS_PROXY": "http://proxy.test:3128", "NO_PROXY": "127.0.0.1,localhost"}, None),
+        ({}, None),
+    ],
+)
+async def test_the_environment_proxy_is_read_once_for_every_client(
+    static_credential: Any, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: Any
+) -> None:
+    """The shared session does not look the proxy up per request (aiohttp does that in a worker thread,
+    costing more CPU than the request); HTTPS_PROXY and NO_PROXY still apply, through the clients' policy."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    async with ClientFactory(Target.for_endpoint(ENDPOINT), static_credential) as factory:
+        client = factory.compute(SUB)
+        assert client._config.proxy_policy.proxies == expected
+        assert factory._session is not None and factory._session.trust_env is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 
 import aiohttp
@@ -27,9 +28,12 @@ async def test_subscriptions_list_pages_across_pages_and_nextlink_carries_api_ve
     async with Sdk(emu) as sdk:
         subs = [s async for s in sdk.subscriptions().subscriptions.list()]
     assert [s.display_name for s in subs] == ["Healthy", "Unregistered", "Forbidden"]
+    # azure-mgmt-resource-subscriptions 1.0 asks 2022-12-01, whose Subscription carries tenantId and
+    # managedByTenants (spec example examples/2022-12-01/GetSubscriptions.json)
+    assert {s.tenant_id for s in subs} == {TENANT} and all(s.managed_by_tenants == [] for s in subs)
     pages = [r for r in read_request_log(emu) if r["path"] == "/subscriptions"]
     assert len(pages) == 3
-    assert all(p["query"]["api-version"] == "2016-06-01" for p in pages)
+    assert all(p["query"]["api-version"] == "2022-12-01" for p in pages)
     assert [p["query"].get("$skiptoken") for p in pages] == [None, "1", "2"]
 
 
@@ -307,3 +311,54 @@ async def test_managed_identity_endpoint_requires_the_identity_header(make_emula
             body = await r.json()
     assert emu.tokens.verify(body["access_token"])["tid"] == TENANT
     assert int(body["expires_on"]) > time.time()
+
+
+# -- fault injection: statuses, resets, hangs, one route at a time -----------------------------------------------
+def test_fault_specs_scope_a_fault_to_a_route():
+    from tui.emulator.policy import FaultInjector, parse_faults
+
+    faults = parse_faults("503:0.5@/instanceView,hang:0.5@/providers/Microsoft.Compute$,429:0.5")
+    assert [(f.kind, f.rate, f.path) for f in faults] == [
+        ("503", 0.5, "/instanceview"),
+        ("hang", 0.5, "/providers/microsoft.compute$"),
+        ("429", 0.5, None),
+    ]
+    only = FaultInjector(parse_faults("503:1@/instanceView"))
+    assert (
+        only.draw(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/v/instanceView"
+        )
+        == "503"
+    )
+    assert only.draw("/subscriptions/s/providers/Microsoft.Compute/virtualMachines") is None
+    anchored = FaultInjector(parse_faults("500:1@/providers/Microsoft.Compute$"))
+    assert anchored.draw("/subscriptions/s/providers/Microsoft.Compute") == "500"
+    assert anchored.draw("/subscriptions/s/providers/Microsoft.Compute/disks") is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("503:0.6@/a,503:0.6", "more than 1 for paths with '/a'"),
+        ("503:0.5@", "@ needs a path fragment"),
+        ("slow:0.5", "expected STATUS:RATE, reset:RATE or hang:RATE"),
+    ],
+)
+def test_bad_fault_specs_say_what_is_wrong(spec, message):
+    from tui.emulator.policy import parse_faults
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_faults(spec)
+
+
+async def test_injected_errors_carry_a_request_id_and_hangs_wait_for_the_client(make_emulator):
+    emu = await make_emulator(base_estate(), faults="500:1@/providers/Microsoft.Compute$,hang:1@/locations")
+    async with Sdk(emu, retry_total=0, read_timeout=0.3) as sdk:
+        with pytest.raises(HttpResponseError) as e:
+            await sdk.resources(SUB_OK).providers.get("Microsoft.Compute")
+        assert e.value.status_code == 500 and e.value.response.headers["x-ms-request-id"]
+        assert (
+            await sdk.resources(SUB_OK).providers.get("Microsoft.Network")
+        ).registration_state == "Registered"
+        with pytest.raises(ServiceResponseError):  # no answer: the client's read timeout ends it
+            [loc async for loc in sdk.subscriptions().subscriptions.list_locations(SUB_OK)]

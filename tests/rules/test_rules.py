@@ -23,6 +23,7 @@ from tui.model import (
     PolicyFacts,
     ProtectionFacts,
     ScaleSetFacts,
+    Unreadable,
     VmFacts,
 )
 from tui.rules import CHECKS, DEFAULT_RULES, RuleBook, RulesError, load_rules, parse_rules, verdict
@@ -1059,9 +1060,9 @@ def _finding(severity: str) -> Finding:
 @pytest.mark.parametrize(
     ("severities", "vm_changes", "expected"),
     [
-        (["blocker", "warning", "info"], {"unreadable": ["instance view: 404"]}, "blocked"),
+        (["blocker", "warning", "info"], {"unreadable": [Unreadable("instance view", "404")]}, "blocked"),
         (["blocker"], {"power_state": None}, "blocked"),
-        (["warning", "info"], {"unreadable": ["instance view: 404"]}, "unknown"),
+        (["warning", "info"], {"unreadable": [Unreadable("instance view", "404")]}, "unknown"),
         ([], {"power_state": None}, "unknown"),
         ([], {"power_state": "starting"}, "unknown"),
         (["warning", "info"], {}, "warning"),
@@ -1084,7 +1085,7 @@ def test_stopped_vm_is_a_warning_not_unknown(book: RuleBook) -> None:
 
 
 def test_unreadable_instance_view_is_unknown(book: RuleBook) -> None:
-    vm = make_vm(power_state=None, unreadable=["instance view: 403 AuthorizationFailed"])
+    vm = make_vm(power_state=None, unreadable=[Unreadable("instance view", "403 AuthorizationFailed")])
     vm.agent.status = None
     vm.agent.version = None
     vm.agent.instance_view = False

@@ -1,46 +1,49 @@
-"""bounded_gather: the one per-item loop of the services (a limit, results in order, progress as items end)."""
+"""bounded_gather: every item once, in order, never more than the limit at once, items pulled lazily,
+progress as items end."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 
 from tui.services.concurrency import bounded_gather
 
 
-async def test_at_most_limit_run_at_once_and_results_keep_the_items_order() -> None:
-    running, peak = 0, 0
+async def test_results_in_order_and_at_most_limit_at_once():
+    running = peak = 0
 
     async def work(n: int) -> int:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
-        await asyncio.sleep(0.001 * (10 - n))  # later items finish first
+        await asyncio.sleep(0.001 * (10 - n % 10))  # later items finish first
         running -= 1
         return n * n
 
-    assert await bounded_gather(work, list(range(10)), limit=3) == [n * n for n in range(10)]
-    assert peak == 3
+    assert await bounded_gather(work, range(50), limit=4) == [n * n for n in range(50)]
+    assert peak == 4
 
 
-async def test_a_shared_semaphore_bounds_several_loops_together() -> None:
-    gate, running, peak = asyncio.Semaphore(2), 0, 0
+async def test_items_are_pulled_as_workers_free_up():
+    pulled = 0
 
-    async def work(_: int) -> None:
-        nonlocal running, peak
-        running += 1
-        peak = max(peak, running)
-        await asyncio.sleep(0.001)
-        running -= 1
+    def items() -> Iterator[int]:
+        nonlocal pulled
+        for n in range(1000):
+            pulled += 1
+            yield n
 
-    await asyncio.gather(
-        bounded_gather(work, range(5), limit=gate), bounded_gather(work, range(5), limit=gate)
-    )
-    assert peak == 2
+    async def work(n: int) -> int:
+        assert pulled <= n + 3  # a worker takes the next item only when it is free: not 1,000 tasks up front
+        await asyncio.sleep(0)
+        return n
+
+    assert len(await bounded_gather(work, items(), limit=3)) == 1000
 
 
-async def test_progress_counts_finished_items_with_a_fixed_or_computed_stage() -> None:
+async def test_progress_counts_finished_items_with_a_fixed_or_computed_stage():
     seen: list[tuple[str, int, int]] = []
 
     async def double(n: int) -> int:
@@ -53,13 +56,30 @@ async def test_progress_counts_finished_items_with_a_fixed_or_computed_stage() -
         double, [5], limit=1, progress=lambda *a: seen.append(a), stage=lambda n, r: f"{n}->{r}"
     )
     assert seen == [("5->10", 1, 1)]
+    seen.clear()
+    await bounded_gather(double, iter([1, 2]), limit=1, progress=lambda *a: seen.append(a), total=2)
+    assert [s[1:] for s in seen] == [(1, 2), (2, 2)]  # never past 100 %, never a total below what is done
 
 
-async def test_a_failure_propagates() -> None:
-    async def fail(n: int) -> int:
+async def test_the_first_error_propagates_and_stops_the_rest():
+    started: list[int] = []
+
+    async def work(n: int) -> int:
+        started.append(n)
         if n == 2:
-            raise ValueError("item 2")
+            raise ValueError("boom")
+        await asyncio.sleep(0.01)
         return n
 
-    with pytest.raises(ValueError, match="item 2"):
-        await bounded_gather(fail, [1, 2, 3], limit=2)
+    with pytest.raises(ValueError, match="boom"):
+        await bounded_gather(work, range(100), limit=2)
+    assert len(started) < 10
+
+
+async def test_empty_and_bad_limit():
+    async def work(n: int) -> int:
+        return n
+
+    assert await bounded_gather(work, [], limit=5) == []
+    with pytest.raises(ValueError):
+        await bounded_gather(work, [1], limit=0)

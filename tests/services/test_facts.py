@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tui.model import SubscriptionFacts
+from tui.model import SubscriptionFacts, Unreadable
 from tui.rules import load_rules, verdict
 from tui.services.facts import (
     agent_facts,
@@ -280,7 +280,7 @@ def test_no_agent_provisioned_and_none_reports() -> None:
 def test_failed_instance_view_read_is_unknown_never_agent_missing() -> None:
     facts = vm_facts(model(), instance_view=None, disks_by_id=DISKS)
     facts.agent.instance_view = False  # what the inventory does when the GET fails
-    facts.unreadable.append("instance view: (AuthorizationFailed) 403")
+    facts.unreadable.append(Unreadable("instance view", "(AuthorizationFailed) 403"))
     findings = BOOK.evaluate_vm(facts)
     assert findings == [] and verdict(findings, facts) == "unknown"
 
@@ -408,7 +408,7 @@ def test_a_missing_properties_is_unknown() -> None:
         "location": "westeurope",
     }
     facts = vm_facts(vm, instance_view=view(), disks_by_id={})
-    assert any("properties is missing" in u for u in facts.unreadable)
+    assert any("properties is missing" in str(u) for u in facts.unreadable)
     assert verdict(BOOK.evaluate_vm(facts), facts) == "unknown"
 
 

@@ -20,6 +20,7 @@ from tui.emulator import Emulator
 from tui.emulator import builders as b
 from tui.emulator.demo import SUB_ANALYTICS, SUB_FINANCE, SUB_LEGACY, SUB_PROD
 from tui.rules import load_rules
+from tui.services.assessment import assess
 from tui.services.inventory import InventoryService, ScanError
 
 
@@ -262,3 +263,41 @@ async def test_a_scan_narrowed_to_vms_does_not_list_scale_sets(own):
     inventory = await InventoryService(factory).scan([SUB_A], ["vm-a1"])
     assert inventory.subscription(SUB_A).scale_sets is None
     assert not [r for r in _arm(emu) if "virtualmachinescalesets" in r["path"].lower()]
+
+
+# -- subscriptions side by side (issue 9) ------------------------------------------------------------------------
+async def test_subscriptions_scanned_together_get_the_verdicts_they_get_alone(demo, factory):
+    """Four subscriptions (one forbidden, one with Recovery Services unregistered, one past due) scanned at once
+    give every VM and subscription the verdicts and findings a scan of that subscription alone gives."""
+    rules = load_rules()
+
+    def outcome(inventory) -> dict[str, tuple[str, list[str]]]:
+        a = assess(inventory, rules)
+        out = {vm.vm.id: (vm.verdict, [f.rule for f in vm.findings]) for vm in a.vms}
+        out |= {sid: ("subscription", [f.rule for f in fs]) for sid, fs in a.subscriptions.items()}
+        return out
+
+    together = outcome(await InventoryService(factory, concurrency=4).scan())
+    alone: dict[str, tuple[str, list[str]]] = {}
+    for sub in (SUB_PROD, SUB_FINANCE, SUB_ANALYTICS, SUB_LEGACY):
+        alone |= outcome(await InventoryService(factory, concurrency=4).scan([sub]))
+    assert together == alone
+    assert {v for v, _ in together.values()} >= {"ready", "warning", "blocked", "subscription"}
+
+
+async def test_progress_counts_every_read_and_names_phases_not_subscriptions(demo, factory):
+    seen: list[tuple[str, int, int]] = []
+    inventory = await InventoryService(factory, progress=lambda s, d, t: seen.append((s, d, t))).scan()
+    *before, last = seen
+    assert all(done < total for _, done, total in before)  # never 100 % while a read is pending
+    assert last[1] == last[2] == sum(1 for r in _arm(demo) if r["status"] != 0) - _later_pages(demo) - 1
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)  # done only grows
+    names = {s.name for s in inventory.subscriptions}
+    assert not any(name in stage for stage, _, _ in seen for name in names)  # the caller names it, once
+    stages = {part for stage, _, _ in seen for part in stage.split(", ")}
+    assert {"provider registration", "resource lists", "VM agents", "vaults"} <= stages
+
+
+def _later_pages(demo: Emulator) -> int:
+    """Requests for a second or later page of a list (a list counts once, however many pages it has)."""
+    return sum(1 for r in _arm(demo) if any(k.lower() in ("$skiptoken", "page") for k in r["query"]))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from tui.model import AgentFacts, GuestProbe, ProtectionFacts, VaultFacts, VmFacts
+from tui.model import AgentFacts, GuestProbe, ProtectionFacts, Unreadable, VaultFacts, VmFacts
 from tui.services.agents import refresh_agents
 from tui.services.concerns import agent_state, probe_summary
 from tui.services.selection import matches, unselectable
@@ -94,7 +94,7 @@ READY = {
 
 async def test_refresh_agents_updates_facts_and_reports_partial_failures():
     a = vm("a", power_state="running", agent=AgentFacts(provision_vm_agent=True, status="Not Ready"))
-    a.unreadable.append("instance view: 429 Too Many Requests")
+    a.unreadable.append(Unreadable("instance view", "429 Too Many Requests"))
     b = vm("b", power_state="running", agent=AgentFacts(status="Ready", version="1.0"))
     seen: list[tuple[int, int]] = []
     failed = await refresh_agents(

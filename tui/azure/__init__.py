@@ -3,7 +3,7 @@
 No Textual imports here, and nothing from ``tui.emulator``.
 """
 
-from .clients import ClientFactory, RequestIdHook, ResponseObserver, default_user_agent, request_id_of
+from .clients import ClientFactory, RequestIdHook, ResponseObserver, default_user_agent
 from .cloud_metadata import CloudMetadata, CloudMetadataError, discover_target, parse_cloud_metadata
 from .clouds import (
     CLOUDS,
@@ -21,7 +21,7 @@ from .credentials import (
     describe_identity,
     make_credential,
 )
-from .errors import Problem, explain, role_for_action
+from .errors import Problem, explain, request_id_of, role_for_action
 from .interactive import (
     DeviceCodePrompt,
     InteractiveSignIn,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import ssl
+import urllib.request
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 from azure.core.credentials_async import AsyncTokenCredential
@@ -19,15 +21,24 @@ from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
 from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.subscription.aio import SubscriptionClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from tui import __version__
 
 from .clouds import Target
 from .pacing import ArmPacer, PacingPolicy
-from .readonly import read_only_policies
+from .readonly import AutoRegistrationGuard, read_only_policies
 
-__all__ = ["ClientFactory", "RequestIdHook", "ResponseObserver", "default_user_agent", "request_id_of"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "LRO_TIMEOUT",
+    "OPERATION_TIMEOUT",
+    "READ_TIMEOUT",
+    "ClientFactory",
+    "RequestIdHook",
+    "ResponseObserver",
+    "default_user_agent",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -39,6 +50,28 @@ _C = TypeVar("_C")
 # azure-core gives up after 3 retries on 429/5xx. A readiness scan of a large estate meets throttling and
 # transient errors often enough that a few more (each waits the service's Retry-After) beat an "unknown" VM.
 DEFAULT_RETRY_STATUS = 6
+# azure-core's defaults wait 300 s per attempt, for up to 10 attempts, so one hung connection could hold a
+# scan for an hour. ARM answers reads in well under a second; these leave room for a slow day.
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection (TCP and TLS)
+READ_TIMEOUT = 60.0  # seconds without a byte of the answer
+OPERATION_TIMEOUT = 300.0  # seconds for one operation, its retries and their Retry-After waits included
+LRO_TIMEOUT = 1800.0  # seconds the services follow a long-running operation before giving up on it
+MAX_CONNECTIONS = 100  # open connections across every client and subscription (aiohttp's default)
+# The one client kind allowed to register a resource provider: the wizard's explicit, confirmed action.
+REGISTRATION = "registration"
+
+
+class _AutoRegistrationLogFilter(logging.Filter):
+    """Drops azure-mgmt-core's "We are registering for you" lines: every client here refuses that
+    registration (`AutoRegistrationGuard`), so nothing is ever registered and the lines would mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("We are registering for you" in message or "Please register manually" in message)
+
+
+for _name in ("azure.mgmt.core.policies._base_async", "azure.mgmt.core.policies._base"):
+    logging.getLogger(_name).addFilter(_AutoRegistrationLogFilter())
 
 
 def default_user_agent() -> str:
@@ -75,15 +108,6 @@ class RequestIdHook:
         return _header(self.headers, name)
 
 
-def request_id_of(exc: BaseException) -> str | None:
-    """The ``x-ms-request-id`` of the response an SDK error carries, if any."""
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    try:
-        return _header(dict(headers), REQUEST_ID) if headers is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     """A header by name, whatever the case the transport gave it."""
     low = name.lower()
@@ -113,9 +137,12 @@ class ClientFactory:
     """Builds and caches the async mgmt clients for one target and credential.
 
     Every client gets ``base_url=target.arm_endpoint``, the target's credential scopes, ``cloud_setting`` for
-    named clouds (TypeSpec clients), the custom CA, the read-only guard when ``read_only``, and a response
-    observer hook. Clients are cached per (kind, subscription) and closed by `close` (or ``async with``).
-    The credential belongs to the caller and is not closed.
+    named clouds (TypeSpec clients), the custom CA, explicit connect/read/operation timeouts, the
+    `AutoRegistrationGuard` (the SDK never registers a resource provider by itself: the 409 surfaces as
+    `ProviderNotRegisteredError`; only `registration` may register, on the user's explicit request), the
+    read-only guard when ``read_only``, and a response observer hook. Clients are cached per (kind,
+    subscription) and closed by `close` (or ``async with``). The credential belongs to the caller and is
+    not closed.
 
     Accessors must be called while the event loop runs (the shared aiohttp session is created lazily).
     ``share_session=True`` gives all clients one aiohttp session whose connector carries one SSL context
@@ -135,8 +162,10 @@ class ClientFactory:
         retry_backoff_factor: float | None = None,
         retry_backoff_max: float | None = None,
         polling_interval: float | None = None,
-        connection_timeout: float | None = None,
-        read_timeout: float | None = None,
+        connection_timeout: float | None = CONNECT_TIMEOUT,
+        read_timeout: float | None = READ_TIMEOUT,
+        operation_timeout: float | None = OPERATION_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
         share_session: bool = True,
         pacer: ArmPacer | None = None,
         transport_factory: Callable[[], AsyncHttpTransport] | None = None,
@@ -153,6 +182,7 @@ class ClientFactory:
                 "retry_backoff_factor": retry_backoff_factor,
                 "retry_backoff_max": retry_backoff_max,
                 "polling_interval": polling_interval,
+                "timeout": operation_timeout,
             }.items()
             if v is not None
         }
@@ -162,6 +192,7 @@ class ClientFactory:
             if v is not None
         }
         self._share_session = share_session
+        self._max_connections = max_connections
         self.pacer = pacer
         self._transport_factory = transport_factory
         self._session: aiohttp.ClientSession | None = None
@@ -191,6 +222,11 @@ class ClientFactory:
         """Resource groups, providers, generic resources."""
         return self._get("resources", subscription_id, ResourceManagementClient)
 
+    def registration(self, subscription_id: str) -> ResourceManagementClient:
+        """The one client whose ``providers.register`` is let through (still refused by --read-only): for
+        the user's explicit, confirmed "Register" action. Every other client refuses registration."""
+        return self._get(REGISTRATION, subscription_id, ResourceManagementClient)
+
     def locks(self, subscription_id: str) -> ManagementLockClient:
         """Management locks (Microsoft.Authorization/locks)."""
         return self._get("locks", subscription_id, ManagementLockClient)
@@ -217,15 +253,17 @@ class ClientFactory:
         key = (kind, subscription_id.lower())
         client = self._clients.get(key)
         if client is None:
-            client = self._build(cls, subscription_id)
+            client = self._build(cls, subscription_id, refuse_registration=kind != REGISTRATION)
             self._clients[key] = client
         return client
 
-    def _build(self, cls: type[_C], subscription_id: str) -> _C:
+    def _build(self, cls: type[_C], subscription_id: str, *, refuse_registration: bool = True) -> _C:
         per_call: list[Any] = []
         per_retry: list[Any] = []
         if self.read_only:
             per_call, per_retry = read_only_policies()
+        elif refuse_registration:
+            per_retry = [AutoRegistrationGuard()]
         if self.pacer is not None:
             per_retry.append(PacingPolicy(self.pacer))
         per_retry.append(_ObserverPolicy(self._observers))
@@ -238,11 +276,26 @@ class ClientFactory:
             "per_retry_policies": per_retry,
             "transport": self._new_transport(),
         }
-        if cls is SubscriptionClient:  # autorest client: no subscription_id, no cloud_setting
-            return cls(self.credential, **kwargs)
+        if self._share_session and self._transport_factory is None and (proxy := self._env_proxy()):
+            kwargs["proxies"] = proxy
         if self.target.sdk_cloud is not None:
             kwargs["cloud_setting"] = self.target.sdk_cloud
+        if cls is SubscriptionClient:  # tenant-level: no subscription_id
+            return cls(self.credential, **kwargs)
         return cls(self.credential, subscription_id, **kwargs)  # type: ignore[call-arg]
+
+    def _env_proxy(self) -> dict[str, str] | None:
+        """The proxy for the ARM endpoint from HTTPS_PROXY / HTTP_PROXY and NO_PROXY, read once.
+
+        The shared session does not read the environment itself (``trust_env``): aiohttp would then look
+        the proxy and ~/.netrc up again in a worker thread for every request, which costs more CPU than the
+        request (a scan makes thousands). The clients' ProxyPolicy hands this one to every request instead.
+        """
+        parts = urlsplit(self.target.arm_endpoint)
+        if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+            return None
+        proxy = urllib.request.getproxies().get(parts.scheme)
+        return {parts.scheme: proxy} if proxy else None
 
     def _new_transport(self) -> AsyncHttpTransport:
         if self._transport_factory is not None:
@@ -252,13 +305,13 @@ class ClientFactory:
                 connection_verify=self.target.ca_bundle or True, **self._connection_kwargs
             )
         if self._session is None:
-            # Same session settings azure-core uses for the sessions it owns.
+            # The session settings azure-core uses for the sessions it owns, but trust_env (_env_proxy).
             ssl_context: ssl.SSLContext | bool = True
             if self.target.ca_bundle:
                 ssl_context = ssl.create_default_context(cafile=self.target.ca_bundle)
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ssl_context),
-                trust_env=True,
+                connector=aiohttp.TCPConnector(ssl=ssl_context, limit=self._max_connections),
+                trust_env=False,  # the environment's proxy is read once (_env_proxy)
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
             )

@@ -15,7 +15,7 @@ from azure.core.exceptions import (
 
 from .readonly import ProviderNotRegisteredError, ReadOnlyViolation
 
-__all__ = ["Problem", "explain", "role_for_action"]
+__all__ = ["Problem", "explain", "request_id_of", "role_for_action"]
 
 _AUTH_REMEDY = {
     "cli": "Sign in again with `az login` (and `az account set` to the right tenant), then retry.",
@@ -55,6 +55,15 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.title}: {self.detail}\n{self.remedy}"
+
+
+def request_id_of(exc: BaseException) -> str | None:
+    """ARM's ``x-ms-request-id`` of the response an error came with (None without a response)."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    try:
+        return headers.get("x-ms-request-id") if headers is not None else None
+    except Exception:
+        return None
 
 
 def role_for_action(action: str) -> str:
@@ -137,7 +146,7 @@ def explain(exc: BaseException, *, auth: str | None = None) -> Problem:
             title=f"Resource provider {exc.namespace} is not registered",
             detail=(
                 f"Subscription {exc.subscription_id} is not registered for {exc.namespace}; "
-                "--read-only stopped the SDK from registering it automatically (nothing was sent)."
+                "vmbackup-prep never lets the SDK register it by itself (nothing was sent)."
             ),
             remedy=f"Register it (needs Contributor on the subscription): {exc.remedy}",
             status=409,

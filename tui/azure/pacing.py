@@ -71,22 +71,20 @@ class ArmPacer:
         return b
 
     async def acquire(self, method: str, url: str) -> None:
+        """Take a token, waiting until the bucket (less the reserve) has one. Each request reserves its
+        token at once (the bucket may go below zero) and sleeps until its turn: first come, first served,
+        one wake-up per request however many wait."""
         cls = request_class(method)
         bucket = self._bucket(scope_of(url), cls)
         floor = bucket.capacity * self.reserve
         self.requests += 1
-        started: float | None = None
-        while True:
-            now = time.monotonic()
-            bucket.refill(now)
-            if bucket.tokens - 1 >= floor:
-                bucket.tokens -= 1
-                if started is not None:
-                    self.waits += 1
-                    self.waited_s += now - started
-                return
-            started = now if started is None else started
-            await asyncio.sleep((floor + 1 - bucket.tokens) / bucket.rate)
+        bucket.refill(time.monotonic())
+        bucket.tokens -= 1
+        wait = (floor - bucket.tokens) / bucket.rate
+        if wait > 0:
+            self.waits += 1
+            self.waited_s += wait
+            await asyncio.sleep(wait)
 
     def observe(self, method: str, url: str, status: int, headers: Mapping[str, str]) -> None:
         cls = request_class(method)

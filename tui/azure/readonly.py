@@ -7,7 +7,9 @@ Two policies, both sans-I/O (so one instance can sit at two places in a pipeline
 * `AutoRegistrationGuard` stops azure-mgmt-core's ``AsyncARMAutoResourceProviderRegistrationPolicy``: on a 409
   ``MissingSubscriptionRegistration`` that policy POSTs ``.../providers/{ns}/register`` by itself and then
   sleeps 10 s per poll until the provider is Registered. The guard refuses that POST and raises
-  `ProviderNotRegisteredError` (a ``ResourceExistsError`` carrying the original 409) instead.
+  `ProviderNotRegisteredError` (a ``ResourceExistsError`` carrying the original 409) instead. A readiness
+  check must never change a subscription unasked, so `ClientFactory` puts the guard in every client, not
+  only under ``--read-only`` (the user's explicit registration goes through `ClientFactory.registration`).
 
 `read_only_policies` returns them arranged for a client's ``per_call_policies`` / ``per_retry_policies``;
 see its docstring for why both places are needed.
@@ -79,7 +81,7 @@ class ProviderNotRegisteredError(ResourceExistsError):
         self.remedy = f"az provider register --namespace {namespace} --subscription {subscription_id}"
         self.message = (
             f"Resource provider {namespace} is not registered in subscription {subscription_id} "
-            f"(MissingSubscriptionRegistration). Automatic registration was refused by --read-only; "
+            f"(MissingSubscriptionRegistration). vmbackup-prep never lets the SDK register it by itself; "
             f"nothing was sent. Register it with: {self.remedy}"
         )
         self.args = (self.message,)
@@ -134,8 +136,9 @@ class AutoRegistrationGuard(SansIOHTTPPolicy[Any, Any]):
     """Refuses the SDK's automatic provider registration POST and surfaces the 409 instead.
 
     It must sit *below* ``AsyncARMAutoResourceProviderRegistrationPolicy`` (a per-retry policy does), so
-    it sees both the 409 on the way up and that policy's own register POST on the way down. Only install it
-    where no caller-made register POST can reach it (behind `ReadOnlyPolicy`, which refuses those first).
+    it sees both the 409 on the way up and that policy's own register POST on the way down. It refuses every
+    register POST, so install it only in clients that never register on purpose (`ClientFactory` keeps one
+    client without it for the user's explicit registration).
     """
 
     def __init__(self) -> None:

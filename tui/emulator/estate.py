@@ -87,8 +87,13 @@ class Subscription:
     def provider_state(self, namespace: str) -> str:
         return self.providers.get(namespace.lower(), "Registered")
 
-    def document(self) -> dict[str, Any]:
-        doc = {
+    def document(self, api_version: str | None = None, tenant_id: str | None = None) -> dict[str, Any]:
+        """The subscription as ``GET /subscriptions[/{id}]`` returns it in ``api_version``: from 2019-06-01
+        with ``tenantId`` and ``managedByTenants`` (azure-rest-api-specs, Microsoft.Resources/subscriptions
+        stable/2019-06-01/examples/GetSubscriptions.json; examples/2022-12-01/GetSubscriptions.json, the
+        version azure-mgmt-resource-subscriptions 1.0 sends); ``tags`` (2019-11-01 on) only when the estate
+        sets them. 2016-06-01 (azure-mgmt-subscription 3.1) has neither."""
+        doc: dict[str, Any] = {
             "id": f"/subscriptions/{self.subscription_id}",
             "subscriptionId": self.subscription_id,
             "displayName": self.display_name,
@@ -100,6 +105,9 @@ class Subscription:
             },
             "authorizationSource": "RoleBased",
         }
+        if tenant_id and (api_version or "") >= "2019-06-01":
+            doc["tenantId"] = tenant_id
+            doc["managedByTenants"] = []
         doc.update(self.extra)
         return doc
 

@@ -28,7 +28,7 @@ from yarl import URL
 from . import identity, lro
 from .device_codes import DEFAULT_EXPIRES_IN, DEFAULT_INTERVAL, DeviceCodeStore, RefreshTokens, default_user
 from .estate import Estate, load_estate, parse_estate
-from .policy import ArmThrottle, FaultInjector, parse_faults
+from .policy import ArmThrottle, FaultInjector, hang, parse_faults
 from .routes import ROUTE_MODULES
 from .routes.vaults import ensure_default_policies
 from .routing import ArmError, Ctx, Router, invalid_content, json_response
@@ -248,7 +248,15 @@ class Emulator:
         ident = await identity.handle_identity(self, request)
         if ident is not None:
             return ident
-        fault = self.faults.draw()
+        request_id = str(uuid.uuid4())
+        base_headers = {  # on every answer, errors included, as ARM sends them
+            "x-ms-request-id": request_id,
+            "x-ms-correlation-request-id": request.headers.get("x-ms-client-request-id", request_id),
+        }
+        fault = self.faults.draw(request.path)
+        if fault == "hang":  # no answer; once the client gives up, the connection is dropped
+            await hang(request)
+            fault = "reset"
         if fault == "reset":
             if request.transport is not None:
                 request.transport.abort()
@@ -260,13 +268,8 @@ class Emulator:
                 status,
                 {429: "TooManyRequests", 503: "ServiceUnavailable"}.get(status, "InternalServerError"),
                 f"Injected fault: HTTP {status}.",
-                headers=headers,
+                headers={**headers, **base_headers},
             ).response()
-        request_id = str(uuid.uuid4())
-        base_headers = {
-            "x-ms-request-id": request_id,
-            "x-ms-correlation-request-id": request.headers.get("x-ms-client-request-id", request_id),
-        }
         try:
             resp = await self._arm(request, base_headers)
         except ArmError as e:

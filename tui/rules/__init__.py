@@ -12,6 +12,7 @@ from tui.rules.engine import (
     parse_rules,
     sort_findings,
     unknown_reasons,
+    unreadable_for,
     verdict,
 )
 from tui.rules.seed import SeedLimitation, evaluate_seed, load_seed
@@ -33,5 +34,6 @@ __all__ = [
     "parse_rules",
     "sort_findings",
     "unknown_reasons",
+    "unreadable_for",
     "verdict",
 ]

@@ -19,9 +19,11 @@ from tui.model import (
     Finding,
     Severity,
     SubscriptionFacts,
+    Unreadable,
     VaultFacts,
     Verdict,
     VmFacts,
+    same_id,
 )
 from tui.resources import asset
 from tui.rules.checks import (
@@ -165,9 +167,23 @@ class RuleBook:
         return sort_findings(findings)
 
 
-def unknown_reasons(vm: VmFacts) -> list[str]:
+def unreadable_for(vm: VmFacts, vault: VaultFacts | None = None) -> list[Unreadable]:
+    """What could not be read for ``vm``'s verdict: its own facts, and the protected items of the vault it
+    is assessed against (without them the vault's VM count, and so vault-vm-limit, is unknown), unless
+    the VM is already in that vault."""
+    out = list(vm.unreadable)
+    if (
+        vault is not None
+        and vault.items_unreadable is not None
+        and not same_id(vm.protection.vault_id, vault.id)
+    ):
+        out.append(vault.items_unreadable)
+    return out
+
+
+def unknown_reasons(vm: VmFacts, vault: VaultFacts | None = None) -> list[str]:
     """Why a verdict for ``vm`` cannot be given: unreadable data, or state the running-VM checks need."""
-    reasons = list(vm.unreadable)
+    reasons = [str(u) for u in unreadable_for(vm, vault)]
     power = (vm.power_state or "").strip().lower()
     if not power:
         reasons.append("power state could not be read, so the VM agent checks could not run")
@@ -176,12 +192,13 @@ def unknown_reasons(vm: VmFacts) -> list[str]:
     return reasons
 
 
-def verdict(findings: Sequence[Finding], vm: VmFacts) -> Verdict:
-    """blocked if any blocker; else unknown if needed data is missing; else warning if any; else ready."""
+def verdict(findings: Sequence[Finding], vm: VmFacts, vault: VaultFacts | None = None) -> Verdict:
+    """blocked if any blocker; else unknown if needed data is missing; else warning if any; else ready.
+    A failed read is never a blocker: only what was read can block (issue 12)."""
     severities = {f.severity for f in findings}
     if "blocker" in severities:
         return "blocked"
-    if unknown_reasons(vm):
+    if unknown_reasons(vm, vault):
         return "unknown"
     if "warning" in severities:
         return "warning"

@@ -10,25 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
+from tui.azure import explain
 from tui.model import VmFacts
 
+from . import facts
 from .concurrency import Progress, bounded_gather
-from .facts import agent_facts, power_state
-
-_STAGE = "VM agents"
+from .progress import AGENTS
 
 
-def apply_instance_view(vm: VmFacts, instance_view: dict[str, Any]) -> None:
+def apply_instance_view(vm: VmFacts, instance_view: Any) -> None:
     """Update ``vm`` from a fresh instance view (keeping what only the VM model says: provisionVMAgent)."""
-    agent = agent_facts({}, instance_view)
-    agent.provision_vm_agent = vm.agent.provision_vm_agent
-    vm.agent = agent
-    vm.power_state = power_state(instance_view.get("statuses")) or vm.power_state
-    vm.os_name = instance_view.get("osName") or vm.os_name
-    vm.os_version = instance_view.get("osVersion") or vm.os_version
-    vm.unreadable = [u for u in vm.unreadable if not u.startswith("instance view:")]
+    vm.unreadable = [u for u in vm.unreadable if u.what != "instance view"]
+    facts.apply_instance_view(vm, instance_view)
 
 
 async def refresh_agents(
@@ -40,22 +35,26 @@ async def refresh_agents(
     error is raised (sign-in, permission or network problem): the caller shows it with its remedy.
     """
     failed: dict[str, str] = {}
-    errors: list[HttpResponseError] = []
+    errors: list[AzureError] = []
 
     async def one(vm: VmFacts) -> None:
         try:
             iv = await factory.compute(vm.subscription_id).virtual_machines.instance_view(
                 vm.resource_group, vm.name
             )
-        except HttpResponseError as e:
+        except ClientAuthenticationError:
+            raise
+        except AzureError as e:  # HTTP errors after retries, resets, timeouts: this VM only
             errors.append(e)
-            failed[vm.id] = f"{e.status_code or ''} {e.reason or ''}".strip() or str(e).splitlines()[0]
+            status = getattr(e, "status_code", None)
+            reason = getattr(e, "reason", None)
+            failed[vm.id] = f"{status or ''} {reason or ''}".strip() or explain(e).one_line
         else:
             apply_instance_view(vm, iv.as_dict())
 
     if progress is not None:
-        progress(_STAGE, 0, len(vms))
-    await bounded_gather(one, vms, limit=concurrency, progress=progress, stage=_STAGE)
+        progress(AGENTS, 0, len(vms))
+    await bounded_gather(one, vms, limit=concurrency, progress=progress, stage=AGENTS)
     if vms and len(failed) == len(vms):
         raise errors[0]
     return failed

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tui.model import Finding, Inventory, VaultFacts, Verdict, VmFacts, same_id
-from tui.rules import RuleBook, evaluate_seed, unknown_reasons, verdict
+from tui.model import Finding, Inventory, Unreadable, VaultFacts, Verdict, VmFacts, same_id
+from tui.rules import RuleBook, evaluate_seed, unknown_reasons, unreadable_for, verdict
 
 VAULT_VM_LIMIT = 1000
 
@@ -23,6 +23,7 @@ class VmAssessment:
     findings: list[Finding]
     verdict: Verdict
     unknown_reasons: list[str] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)  # what could not be read for the verdict
 
 
 @dataclass
@@ -73,5 +74,14 @@ def assess(inventory: Inventory, rules: RuleBook, *, vault: VaultFacts | None = 
     for vm in inventory.vms:
         target = vault if vault is not None else natural_vault(vm, inventory.vaults)
         findings = rules.evaluate_vm(vm, inventory.subscription(vm.subscription_id), target, inventory.vaults)
-        assessed.append(VmAssessment(vm, target, findings, verdict(findings, vm), unknown_reasons(vm)))
+        assessed.append(
+            VmAssessment(
+                vm,
+                target,
+                findings,
+                verdict(findings, vm, target),
+                unknown_reasons(vm, target),
+                unreadable_for(vm, target),
+            )
+        )
     return Assessment(inventory, rules.version, vault, subs, vaults, assessed, evaluate_seed(inventory.vms))

@@ -1,14 +1,19 @@
 """Bounded concurrency with progress: the one shape every per-item loop of the services takes.
 
 A scan, an agent re-read, the in-guest probe and enabling protection all run one coroutine per item, at most
-N at a time (ARM's budget and the pacer decide the real rate), and report ``progress(stage, done, total)``
-as items finish, for a progress bar. No Textual imports here.
+``limit`` at a time (ARM's budget and the pacer decide the real rate), and report ``progress(stage, done,
+total)`` as items finish, for a progress bar. ``limit`` workers pull the next item when they are free, so
+10,000 VMs cost ``limit`` tasks, not 10,000 (each task and its coroutine frame hold memory until it ends).
+Each caller keeps its own limit: the inventory gives every subscription its own, because ARM's throttling
+buckets are per subscription, and a subscription waiting for its tokens must not hold a slot another one
+could use (a semaphore shared across subscriptions did exactly that: head-of-line blocking).
+No Textual imports here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sized
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -23,29 +28,40 @@ Stage = str | Callable[[T, R], str]
 
 async def bounded_gather(
     fn: Callable[[T], Awaitable[R]],
-    items: Sequence[T],
+    items: Iterable[T],
     *,
-    limit: int | asyncio.Semaphore,
+    limit: int,
     progress: Progress | None = None,
     stage: Stage[T, R] = "",
+    total: int | None = None,
 ) -> list[R]:
-    """``fn(item)`` for every item, at most ``limit`` at a time; the results in the order of ``items``.
+    """``[await fn(item) for item in items]``, at most ``limit`` calls at once; results in the order of items.
 
-    ``limit`` may be a semaphore shared with other loops, so that one budget bounds them all (the scan's
-    instance views, vault reads and backup status calls). Progress is reported after each item, with the
-    total of this call; an exception propagates as ``asyncio.gather`` propagates it.
+    Progress is reported after each item with ``total`` (default: ``len(items)``, or the count so far for
+    an iterator). The first exception cancels the other calls and propagates (callers that must go on catch
+    per item inside ``fn``).
     """
-    gate = limit if isinstance(limit, asyncio.Semaphore) else asyncio.Semaphore(limit)
-    total = len(items)
-    done = 0
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    if total is None and isinstance(items, Sized):
+        total = len(items)
+    source = iter(enumerate(items))
+    results: dict[int, R] = {}
 
-    async def one(item: T) -> R:
-        nonlocal done
-        async with gate:
+    async def worker() -> None:
+        for index, item in source:  # the shared iterator hands each item to exactly one worker
             result = await fn(item)
-        done += 1
-        if progress is not None:
-            progress(stage if isinstance(stage, str) else stage(item, result), done, total)
-        return result
+            results[index] = result
+            if progress is not None:
+                label = stage if isinstance(stage, str) else stage(item, result)
+                progress(label, len(results), max(total or 0, len(results)))
 
-    return list(await asyncio.gather(*(one(item) for item in items)))
+    workers = [asyncio.ensure_future(worker()) for _ in range(limit)]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
+    return [results[i] for i in range(len(results))]

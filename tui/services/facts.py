@@ -8,9 +8,10 @@ verdict ``unknown`` instead of crashing or guessing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui.model import (
     AgentFacts,
@@ -21,10 +22,12 @@ from tui.model import (
     PolicyFacts,
     ProtectionFacts,
     ScaleSetFacts,
+    SubscriptionFacts,
+    Unreadable,
     VaultFacts,
     VmFacts,
 )
-from tui.rules.nsg import forced_tunnel, outbound_verdict
+from tui.rules.nsg import Nsg, forced_tunnel, load_nsg, outbound_verdict
 
 Doc = Mapping[str, Any]
 # $filter values of the Backup service's lists (backupPolicies, backupProtectableItems, backupProtectedItems).
@@ -34,10 +37,6 @@ BACKUP_EXTENSION_TYPES = (
     "microsoft.azure.recoveryservices.vmsnapshot",
     "microsoft.azure.recoveryservices.vmsnapshotlinux",
 )
-
-
-def _lower_map(docs: Sequence[Doc]) -> dict[str, Doc]:
-    return {str(d.get("id", "")).lower(): d for d in docs if isinstance(d, Mapping)}
 
 
 def resource_group_of(resource_id: str) -> str:
@@ -69,6 +68,13 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _word(value: Any) -> str | None:
+    """`_str` for values thousands of VMs repeat (statuses, versions, SKUs, extension types): one shared
+    string each, not one per VM."""
+    text = _str(value)
+    return sys.intern(text) if text is not None and len(text) <= 300 else text
+
+
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -90,10 +96,10 @@ class Shape:
 
     def __init__(self, what: str) -> None:
         self.what = what
-        self.problems: list[str] = []
+        self.problems: list[Unreadable] = []
 
     def _bad(self, path: str, value: Any, expected: str) -> None:
-        self.problems.append(f"{self.what}: {path} is {type(value).__name__}, not {expected}")
+        self.problems.append(Unreadable(self.what, f"{path} is {type(value).__name__}, not {expected}"))
 
     def obj(self, parent: Any, key: str, path: str) -> Mapping[str, Any] | None:
         """``parent[key]`` as an object: {} when absent or null, None (noted) when of another type."""
@@ -115,7 +121,7 @@ class Shape:
             return None
         items = [v for v in value if isinstance(v, Mapping)]
         if len(items) != len(value):
-            self.problems.append(f"{self.what}: {path} holds entries that are not objects")
+            self.problems.append(Unreadable(self.what, f"{path} holds entries that are not objects"))
             return None
         return items
 
@@ -128,14 +134,14 @@ def status_state(code: Any) -> str | None:
     parts = code.split("/")
     if len(parts) < 2 or parts[0].strip().lower() != "provisioningstate" or not parts[1].strip():
         return None
-    return parts[1].strip().lower()
+    return sys.intern(parts[1].strip().lower())
 
 
 def power_state(statuses: Any) -> str | None:
     for s in _items(statuses):
         code = _str(s.get("code")) or ""
         if code.lower().startswith("powerstate/"):
-            return code.split("/")[1].lower() or None
+            return sys.intern(code.split("/")[1].lower()) or None
     return None
 
 
@@ -144,40 +150,117 @@ def _status(statuses: Any) -> Mapping[str, Any] | None:
     return next((s for s in _items(statuses) if status_state(s.get("code"))), None)
 
 
+class IpConfig(NamedTuple):
+    """What the network assessment needs of one NIC ip configuration."""
+
+    subnet_id: str | None
+    private_ip: str | None
+    public_ip: bool
+    load_balanced: bool
+
+
+class Nic(NamedTuple):
+    """What the network assessment needs of one network interface (a few ids, not the document)."""
+
+    nsg_id: str | None
+    ip_configs: tuple[IpConfig, ...]
+
+
+class Subnet(NamedTuple):
+    nsg_id: str | None
+    route_table_id: str | None
+
+
+def _id(value: Any) -> str | None:
+    """An ARM id as one shared string (thousands of VMs name the same subnet and NSG ids)."""
+    text = _str(value)
+    return sys.intern(text) if text else None
+
+
+def _key(resource_id: str) -> str:
+    return sys.intern(resource_id.lower())
+
+
+def nic_record(doc: Doc) -> Nic:
+    props = _obj(doc.get("properties"))
+    configs = []
+    for ipc in _items(props.get("ipConfigurations")):
+        iprops = _obj(ipc.get("properties"))
+        configs.append(
+            IpConfig(
+                subnet_id=_id(_obj(iprops.get("subnet")).get("id")),
+                private_ip=_str(iprops.get("privateIPAddress")),
+                public_ip=bool(iprops.get("publicIPAddress")),
+                load_balanced=bool(iprops.get("loadBalancerBackendAddressPools")),
+            )
+        )
+    return Nic(_id(_obj(props.get("networkSecurityGroup")).get("id")), tuple(configs))
+
+
 @dataclass
 class NetworkIndex:
-    """Subscription-wide network documents by lower-cased id, built once per scan."""
+    """Subscription-wide network facts by lower-cased id: compact NIC and subnet records (a large
+    subscription has one NIC per VM), the NSG and route table documents (few, and their rules are needed).
+    Filled page by page as the lists arrive (``add``), or at once (``build``)."""
 
-    nics: dict[str, Doc] = field(default_factory=dict)
-    nsgs: dict[str, Doc] = field(default_factory=dict)
-    subnets: dict[str, Doc] = field(default_factory=dict)  # subnet id -> subnet document
+    nics: dict[str, Nic] = field(default_factory=dict)
+    nsgs: dict[str, Nsg | str] = field(default_factory=dict)  # parsed once; a str says why it is malformed
+    subnets: dict[str, Subnet] = field(default_factory=dict)
     route_tables: dict[str, Doc] = field(default_factory=dict)
+
+    def add(self, kind: str, docs: Iterable[Doc]) -> None:
+        """Index a page of ``kind`` documents: nics, nsgs, vnets (their subnets) or routes."""
+        for doc in docs:
+            if not isinstance(doc, Mapping) or not _str(doc.get("id")):
+                continue
+            key = _key(str(doc["id"]))
+            if kind == "nics":
+                self.nics[key] = nic_record(doc)
+            elif kind == "nsgs":
+                try:  # parsed once for the thousands of VMs behind it
+                    self.nsgs[key] = load_nsg(doc) or Nsg(name_of(key), ())
+                except (TypeError, AttributeError, ValueError) as exc:
+                    self.nsgs[key] = f"NSG {doc.get('name')!r} is malformed ({exc})"
+            elif kind == "routes":
+                self.route_tables[key] = doc
+            elif kind == "vnets":
+                for sn in _items(_obj(doc.get("properties")).get("subnets")):
+                    if _str(sn.get("id")):
+                        sprops = _obj(sn.get("properties"))
+                        self.subnets[_key(str(sn["id"]))] = Subnet(
+                            _id(_obj(sprops.get("networkSecurityGroup")).get("id")),
+                            _id(_obj(sprops.get("routeTable")).get("id")),
+                        )
+            else:
+                raise ValueError(f"unknown network list {kind!r}")
 
     @classmethod
     def build(
         cls, nics: Sequence[Doc], nsgs: Sequence[Doc], vnets: Sequence[Doc], route_tables: Sequence[Doc]
     ) -> NetworkIndex:
-        subnets: dict[str, Doc] = {}
-        for vnet in vnets:
-            for sn in _items(_obj(_obj(vnet).get("properties")).get("subnets")):
-                if _str(sn.get("id")):
-                    subnets[str(sn["id"]).lower()] = sn
-        return cls(_lower_map(nics), _lower_map(nsgs), subnets, _lower_map(route_tables))
+        index = cls()
+        for kind, docs in (("nics", nics), ("nsgs", nsgs), ("vnets", vnets), ("routes", route_tables)):
+            index.add(kind, docs)
+        return index
+
+
+def nic_refs(vm: Doc) -> list[str]:
+    """The ids of the VM's network interfaces, from its model."""
+    profile = _obj(_obj(vm.get("properties")).get("networkProfile"))
+    return [str(n["id"]) for n in _items(profile.get("networkInterfaces")) if _str(n.get("id"))]
 
 
 def network_facts(vm: Doc, index: NetworkIndex) -> NetworkFacts:
     """Static assessment: outbound TCP 443 to Internet and Storage through NIC and subnet NSGs, and forced
     tunnelling through the subnets' route tables. Unknown references leave the verdicts at None."""
-    props = _obj(vm.get("properties"))
+    return nic_network_facts(nic_refs(vm), str(vm.get("location") or ""), index)
+
+
+def nic_network_facts(refs: Sequence[str], region: str, index: NetworkIndex) -> NetworkFacts:
+    """`network_facts` for a VM given by its NIC ids and region."""
     facts = NetworkFacts()
-    refs = [
-        str(n.get("id"))
-        for n in _items(_obj(props.get("networkProfile")).get("networkInterfaces"))
-        if _str(n.get("id"))
-    ]
-    facts.nic_ids = refs
+    facts.nic_ids = [_id(r) or r for r in refs]
     facts.nic_count = len(refs)
-    region = str(vm.get("location") or "")
     allowed: dict[str, list[bool]] = {"Internet": [], "Storage": []}
     route_docs: list[Doc] = []
     public_ips = 0
@@ -188,39 +271,33 @@ def network_facts(vm: Doc, index: NetworkIndex) -> NetworkFacts:
         if nic is None:
             complete = False
             continue
-        nprops = _obj(nic.get("properties"))
-        nic_nsg_id = _str(_obj(nprops.get("networkSecurityGroup")).get("id"))
-        if nic_nsg_id:
-            facts.nsg_ids.append(nic_nsg_id)
-        for ipc in _items(nprops.get("ipConfigurations")):
-            iprops = _obj(ipc.get("properties"))
-            if iprops.get("publicIPAddress"):
-                public_ips += 1
-            if iprops.get("loadBalancerBackendAddressPools"):
-                load_balanced = True
-            subnet_id = _str(_obj(iprops.get("subnet")).get("id"))
-            if not subnet_id:
+        if nic.nsg_id:
+            facts.nsg_ids.append(nic.nsg_id)
+        for ipc in nic.ip_configs:
+            public_ips += ipc.public_ip
+            load_balanced = load_balanced or ipc.load_balanced
+            if not ipc.subnet_id:
                 continue
-            facts.subnet_ids.append(subnet_id)
-            subnet = index.subnets.get(str(subnet_id).lower())
+            facts.subnet_ids.append(ipc.subnet_id)
+            subnet = index.subnets.get(ipc.subnet_id.lower())
             if subnet is None:
                 complete = False
                 continue
-            sprops = _obj(subnet.get("properties"))
-            subnet_nsg_id = _str(_obj(sprops.get("networkSecurityGroup")).get("id"))
-            if subnet_nsg_id:
-                facts.nsg_ids.append(subnet_nsg_id)
-            rt_id = _str(_obj(sprops.get("routeTable")).get("id"))
-            if rt_id:
-                facts.route_table_ids.append(rt_id)
-                rt = index.route_tables.get(str(rt_id).lower())
+            if subnet.nsg_id:
+                facts.nsg_ids.append(subnet.nsg_id)
+            if subnet.route_table_id:
+                facts.route_table_ids.append(subnet.route_table_id)
+                rt = index.route_tables.get(subnet.route_table_id.lower())
                 if rt is None:
                     complete = False
                 else:
                     route_docs.append(rt)
-            nic_nsg = index.nsgs.get(str(nic_nsg_id).lower()) if nic_nsg_id else None
-            subnet_nsg = index.nsgs.get(str(subnet_nsg_id).lower()) if subnet_nsg_id else None
-            if (nic_nsg_id and nic_nsg is None) or (subnet_nsg_id and subnet_nsg is None):
+            nic_nsg = index.nsgs.get(nic.nsg_id.lower()) if nic.nsg_id else None
+            subnet_nsg = index.nsgs.get(subnet.nsg_id.lower()) if subnet.nsg_id else None
+            for bad in (nic_nsg, subnet_nsg):
+                if isinstance(bad, str):
+                    raise ValueError(bad)
+            if (nic.nsg_id and nic_nsg is None) or (subnet.nsg_id and subnet_nsg is None):
                 complete = False
                 continue
             for dest in allowed:
@@ -230,7 +307,7 @@ def network_facts(vm: Doc, index: NetworkIndex) -> NetworkFacts:
                     destination=dest,
                     port=443,
                     region=region,
-                    source_ip=iprops.get("privateIPAddress"),
+                    source_ip=ipc.private_ip,
                 )
                 allowed[dest].append(verdict.allowed)
                 if not verdict.allowed:
@@ -248,15 +325,15 @@ def network_facts(vm: Doc, index: NetworkIndex) -> NetworkFacts:
 
 def _extension(doc: Mapping[str, Any], statuses: Any) -> ExtensionFacts:
     status = _status(statuses)
-    message = _str((status or {}).get("message"))
+    message = _word((status or {}).get("message"))
     if message is None:
-        message = next((m for s in _items(statuses) if (m := _str(s.get("message")))), None)
+        message = next((m for s in _items(statuses) if (m := _word(s.get("message")))), None)
     return ExtensionFacts(
-        name=_str(doc.get("name")) or _short_type(_str(doc.get("type")) or ""),
-        type=_str(doc.get("type")) or "",
+        name=_word(doc.get("name")) or _short_type(_str(doc.get("type")) or ""),
+        type=_word(doc.get("type")) or "",
         state=status_state((status or {}).get("code")),
         message=message,
-        code=_str((status or {}).get("code")),
+        code=_word((status or {}).get("code")),
     )
 
 
@@ -265,16 +342,26 @@ def _short_type(ext_type: str) -> str:
     return ext_type.rsplit(".", 1)[-1] if ext_type else "?"
 
 
+def provision_vm_agent(vm: Doc) -> bool | None:
+    """osProfile.windowsConfiguration / linuxConfiguration.provisionVMAgent of a VM model."""
+    os_profile = _obj(_obj(vm.get("properties")).get("osProfile"))
+    conf = _obj(os_profile.get("windowsConfiguration")) or _obj(os_profile.get("linuxConfiguration"))
+    return _bool(conf.get("provisionVMAgent"))
+
+
 def agent_facts(vm: Doc, instance_view: Doc | None, shape: Shape | None = None) -> AgentFacts:
     """The agent from the model (provisionVMAgent) and the instance view (vmAgent, extensions, handlers).
 
     ``instance_view`` None means it was not read (a failed read is marked by the caller). Every extension
     is kept, from ``extensions`` and, for those only the agent reports, ``vmAgent.extensionHandlers``.
     """
+    return read_agent(provision_vm_agent(vm), instance_view, shape)
+
+
+def read_agent(provision: bool | None, instance_view: Doc | None, shape: Shape | None = None) -> AgentFacts:
+    """`agent_facts` given the model's provisionVMAgent rather than the model."""
     shape = shape or Shape("instance view")
-    os_profile = _obj(_obj(vm.get("properties")).get("osProfile"))
-    conf = _obj(os_profile.get("windowsConfiguration")) or _obj(os_profile.get("linuxConfiguration"))
-    facts = AgentFacts(provision_vm_agent=_bool(conf.get("provisionVMAgent")))
+    facts = AgentFacts(provision_vm_agent=provision)
     if instance_view is None:
         return facts
     before = len(shape.problems)
@@ -292,10 +379,10 @@ def agent_facts(vm: Doc, instance_view: Doc | None, shape: Shape | None = None) 
     facts.reported = bool(agent)
     if agent:
         first = (statuses or [{}])[0]
-        facts.status = _str(first.get("displayStatus"))
+        facts.status = _word(first.get("displayStatus"))
         facts.state = status_state(first.get("code"))
-        facts.message = _str(first.get("message"))
-        facts.version = _str(agent.get("vmAgentVersion"))
+        facts.message = _word(first.get("message"))
+        facts.version = _word(agent.get("vmAgentVersion"))
         facts.handlers = len(handlers or ())
     facts.extensions = [_extension(e, st) for e, st in zip(extensions or (), ext_statuses, strict=True)]
     known = {e.type.lower() for e in facts.extensions if e.type}
@@ -305,11 +392,11 @@ def agent_facts(vm: Doc, instance_view: Doc | None, shape: Shape | None = None) 
             status = _obj(h.get("status"))
             facts.extensions.append(
                 ExtensionFacts(
-                    name=_short_type(h_type),
-                    type=h_type,
+                    name=sys.intern(_short_type(h_type)),
+                    type=sys.intern(h_type),
                     state=status_state(status.get("code")),
-                    message=_str(status.get("message")),
-                    code=_str(status.get("code")),
+                    message=_word(status.get("message")),
+                    code=_word(status.get("code")),
                 )
             )
             known.add(h_type.lower())
@@ -319,8 +406,32 @@ def agent_facts(vm: Doc, instance_view: Doc | None, shape: Shape | None = None) 
     return facts
 
 
-def disk_facts(vm: Doc, disks_by_id: Mapping[str, Doc], shape: Shape | None = None) -> list[DiskFacts]:
-    """The OS disk and data disks from the VM model, completed from the managed disk resources."""
+class DiskResource(NamedTuple):
+    """What a managed disk resource adds to the VM model's view of the disk."""
+
+    size_gb: int | None
+    sku: str | None
+    max_shares: int | None
+    ade_encrypted: bool
+    data_access_auth_mode: str | None
+    security_type: str | None
+
+
+def disk_resource(doc: Doc) -> DiskResource:
+    """A managed disk (``disks`` list item) reduced to what the rules read."""
+    props = _obj(doc.get("properties"))
+    return DiskResource(
+        size_gb=_int(props.get("diskSizeGB")),
+        sku=_str(_obj(doc.get("sku")).get("name")),
+        max_shares=_int(props.get("maxShares")),
+        ade_encrypted=_bool(_obj(props.get("encryptionSettingsCollection")).get("enabled")) is True,
+        data_access_auth_mode=_str(props.get("dataAccessAuthMode")),
+        security_type=_str(_obj(props.get("securityProfile")).get("securityType")),
+    )
+
+
+def model_disks(vm: Doc, shape: Shape | None = None) -> list[DiskFacts]:
+    """The OS disk and data disks as the VM model describes them (complete them with `complete_disks`)."""
     shape = shape or Shape("VM model")
     storage = shape.obj(_obj(vm.get("properties")), "storageProfile", "properties.storageProfile") or {}
     os_disk = shape.obj(storage, "osDisk", "storageProfile.osDisk")
@@ -331,14 +442,7 @@ def disk_facts(vm: Doc, disks_by_id: Mapping[str, Doc], shape: Shape | None = No
         if not entry:
             continue
         managed = _obj(entry.get("managedDisk"))
-        disk_id = _str(managed.get("id"))
-        doc = _obj(disks_by_id.get(disk_id.lower())) if disk_id else {}
-        dprops = _obj(doc.get("properties"))
-        size = _int(entry.get("diskSizeGB"))
-        if size is None:
-            size = _int(dprops.get("diskSizeGB"))
-        sku = _str(managed.get("storageAccountType")) or _str(_obj(doc.get("sku")).get("name"))
-        enc = _obj(dprops.get("encryptionSettingsCollection"))
+        disk_id = _id(managed.get("id"))
         vhd = _str(_obj(entry.get("vhd")).get("uri"))
         out.append(
             DiskFacts(
@@ -347,19 +451,37 @@ def disk_facts(vm: Doc, disks_by_id: Mapping[str, Doc], shape: Shape | None = No
                 lun=None if is_os else _int(entry.get("lun")),
                 id=disk_id,
                 managed=not (vhd and not disk_id),
-                size_gb=size,
-                sku=sku,
-                max_shares=_int(dprops.get("maxShares")),
+                size_gb=_int(entry.get("diskSizeGB")),
+                sku=_word(managed.get("storageAccountType")),
                 write_accelerator=_bool(entry.get("writeAcceleratorEnabled")) is True,
                 ephemeral=is_os and bool(_obj(entry.get("diffDiskSettings"))),
-                ade_encrypted=_bool(enc.get("enabled")) is True
-                or _bool(_obj(entry.get("encryptionSettings")).get("enabled")) is True,
+                ade_encrypted=_bool(_obj(entry.get("encryptionSettings")).get("enabled")) is True,
                 vhd_uri=vhd,
-                data_access_auth_mode=_str(dprops.get("dataAccessAuthMode")),
-                security_type=_str(_obj(dprops.get("securityProfile")).get("securityType")),
             )
         )
     return out
+
+
+def complete_disks(disks: Sequence[DiskFacts], resources: Mapping[str, DiskResource]) -> None:
+    """Fill in what only the managed disk resources say (by lower-cased disk id)."""
+    for disk in disks:
+        res = resources.get(disk.id.lower()) if disk.id else None
+        if res is None:
+            continue
+        if disk.size_gb is None:
+            disk.size_gb = res.size_gb
+        disk.sku = disk.sku or res.sku
+        disk.max_shares = res.max_shares
+        disk.ade_encrypted = disk.ade_encrypted or res.ade_encrypted
+        disk.data_access_auth_mode = res.data_access_auth_mode
+        disk.security_type = res.security_type
+
+
+def disk_facts(vm: Doc, disks_by_id: Mapping[str, Doc], shape: Shape | None = None) -> list[DiskFacts]:
+    """The OS disk and data disks from the VM model, completed from the managed disk resources."""
+    disks = model_disks(vm, shape)
+    complete_disks(disks, {k: disk_resource(_obj(v)) for k, v in disks_by_id.items()})
+    return disks
 
 
 def lock_facts(doc: Doc) -> LockFacts | None:
@@ -399,6 +521,15 @@ def policy_facts(doc: Doc) -> PolicyFacts | None:
         name=_str(doc.get("name")) or name_of(policy_id),
         policy_type=_str(props.get("policyType")) or "V1",
         protected_items=_int(props.get("protectedItemsCount")),
+    )
+
+
+def subscription_facts(item: Any) -> SubscriptionFacts:
+    """A subscription from ``subscriptions.list`` (its state as ARM spells it: ``PastDue``, not the SDK's
+    enum name)."""
+    state = getattr(item.state, "value", item.state)
+    return SubscriptionFacts(
+        id=item.subscription_id, name=item.display_name or item.subscription_id, state=str(state)
     )
 
 
@@ -484,6 +615,107 @@ def vault_facts(
     return vault
 
 
+def vm_model_facts(vm: Doc) -> VmFacts:
+    """Everything the VM model alone says (read from the VM list): the start of `vm_facts`, which the
+    power state, instance view, disk resources and network complete."""
+    vm_id = str(vm["id"])
+    model = Shape("VM model")
+    props = model.obj(vm, "properties", "properties")
+    if props is None or not props:
+        if props is not None:
+            model.problems.append(Unreadable("VM model", "properties is missing"))
+        props = {}
+    storage = _obj(props.get("storageProfile"))
+    image = _obj(storage.get("imageReference"))
+    facts = VmFacts(
+        id=vm_id,
+        name=_str(vm.get("name")) or name_of(vm_id),
+        subscription_id=sys.intern(subscription_of(vm_id)),
+        resource_group=sys.intern(resource_group_of(vm_id)),
+        location=sys.intern(_str(vm.get("location")) or ""),
+        vm_size=_word(_obj(props.get("hardwareProfile")).get("vmSize")),
+        provisioning_state=_word(props.get("provisioningState")),
+        os_type=_word(_obj(storage.get("osDisk")).get("osType")),
+        image_publisher=_word(image.get("publisher")),
+        image_offer=_word(image.get("offer")),
+        image_sku=_word(image.get("sku")),
+        security_type=_word(_obj(props.get("securityProfile")).get("securityType")),
+        priority=_word(props.get("priority")),
+        scale_set_id=_str(_obj(props.get("virtualMachineScaleSet")).get("id")),
+        allow_extension_operations=_bool(_obj(props.get("osProfile")).get("allowExtensionOperations")),
+        agent=AgentFacts(provision_vm_agent=provision_vm_agent({"properties": props})),
+        disks=model_disks({"properties": props}, model),
+        network=None,
+    )
+    facts.unreadable.extend(model.problems)
+    return facts
+
+
+def apply_power_status(facts: VmFacts, status_only: Doc | None) -> None:
+    """The power state from the VM list's ``statusOnly=true`` item (the instance view, when read, wins)."""
+    statuses = _obj(_obj(_obj(status_only).get("properties")).get("instanceView")).get("statuses")
+    facts.power_state = facts.power_state or power_state(statuses)
+
+
+@dataclass(slots=True)
+class InstanceView:
+    """What a VM's instance view says, read on its own (it may arrive before the VM model): the agent
+    (without provisionVMAgent, which only the model says), power and provisioning state, OS name."""
+
+    agent: AgentFacts
+    power_state: str | None = None
+    provisioning_state: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    problems: list[Unreadable] = field(default_factory=list)
+
+
+def read_instance_view(instance_view: Any) -> InstanceView:
+    """An instance view document (or SDK model) reduced to what the rules need."""
+    view = Shape("instance view")
+    iv = instance_view if isinstance(instance_view, Mapping) else None
+    if iv is None:
+        problem = Unreadable("instance view", f"is {type(instance_view).__name__}, not an object")
+        return InstanceView(AgentFacts(instance_view=False), problems=[problem])
+    iv_statuses = view.arr(iv, "statuses", "statuses")
+    agent = read_agent(None, iv, view)
+    return InstanceView(
+        agent=agent,
+        power_state=power_state(iv_statuses),
+        provisioning_state=status_state((_status(iv_statuses) or {}).get("code")),
+        os_name=_word(iv.get("osName")),
+        os_version=_word(iv.get("osVersion")),
+        problems=view.problems,
+    )
+
+
+def merge_instance_view(facts: VmFacts, view: InstanceView) -> None:
+    """Put what the instance view says onto the VM's facts (its power state wins over the list's)."""
+    view.agent.provision_vm_agent = facts.agent.provision_vm_agent
+    facts.agent = view.agent
+    if facts.provisioning_state is None:  # the instance view's ProvisioningState/<state>[/<code>]
+        facts.provisioning_state = view.provisioning_state
+    facts.power_state = view.power_state or facts.power_state
+    facts.os_name = view.os_name or facts.os_name
+    facts.os_version = view.os_version or facts.os_version
+    facts.unreadable.extend(view.problems)
+
+
+def apply_instance_view(facts: VmFacts, instance_view: Any) -> None:
+    """The agent, extensions, OS name and power state from the VM's instance view."""
+    merge_instance_view(facts, read_instance_view(instance_view))
+
+
+def apply_network(facts: VmFacts, refs: Sequence[str], index: NetworkIndex) -> None:
+    """The static network assessment (`nic_network_facts`); a malformed document makes it unreadable."""
+    try:
+        facts.network = nic_network_facts(refs, facts.location, index)
+    except (TypeError, AttributeError, ValueError) as exc:  # a malformed NSG or route document
+        facts.unreadable.append(
+            Unreadable("network", f"a NIC, NSG or route table document is malformed ({exc})")
+        )
+
+
 def vm_facts(
     vm: Doc,
     *,
@@ -496,53 +728,11 @@ def vm_facts(
 
     Values of the wrong type are noted in ``unreadable`` (the verdict becomes ``unknown``), never guessed.
     """
-    vm_id = str(vm["id"])
-    model = Shape("VM model")
-    props = model.obj(vm, "properties", "properties")
-    if props is None or not props:
-        if props is not None:
-            model.problems.append("VM model: properties is missing")
-        props = {}
-    storage = _obj(props.get("storageProfile"))
-    image = _obj(storage.get("imageReference"))
-    view = Shape("instance view")
-    iv = instance_view if isinstance(instance_view, Mapping) or instance_view is None else None
-    if instance_view is not None and iv is None:
-        view.problems.append(f"instance view: is {type(instance_view).__name__}, not an object")
-    iv_statuses = view.arr(iv, "statuses", "statuses") if iv is not None else []
-    so_statuses = _obj(_obj(_obj(status_only).get("properties")).get("instanceView")).get("statuses")
-    state = _str(props.get("provisioningState"))
-    if state is None:  # fall back to the instance view's ProvisioningState/<state>[/<code>]
-        state = status_state((_status(iv_statuses) or {}).get("code"))
-    facts = VmFacts(
-        id=vm_id,
-        name=_str(vm.get("name")) or name_of(vm_id),
-        subscription_id=subscription_of(vm_id),
-        resource_group=resource_group_of(vm_id),
-        location=_str(vm.get("location")) or "",
-        vm_size=_str(_obj(props.get("hardwareProfile")).get("vmSize")),
-        provisioning_state=state,
-        power_state=power_state(iv_statuses) or power_state(so_statuses),
-        os_type=_str(_obj(storage.get("osDisk")).get("osType")),
-        os_name=_str(_obj(iv).get("osName")),
-        os_version=_str(_obj(iv).get("osVersion")),
-        image_publisher=_str(image.get("publisher")),
-        image_offer=_str(image.get("offer")),
-        image_sku=_str(image.get("sku")),
-        security_type=_str(_obj(props.get("securityProfile")).get("securityType")),
-        priority=_str(props.get("priority")),
-        scale_set_id=_str(_obj(props.get("virtualMachineScaleSet")).get("id")),
-        allow_extension_operations=_bool(_obj(props.get("osProfile")).get("allowExtensionOperations")),
-        agent=agent_facts(vm, iv, view) if iv is not None else agent_facts(vm, None),
-        disks=disk_facts({"properties": props}, disks_by_id or {}, model),
-        network=None,
-    )
-    if network is not None and props:
-        try:
-            facts.network = network_facts(vm, network)
-        except (TypeError, AttributeError, ValueError) as exc:  # a malformed NIC, NSG or route document
-            facts.unreadable.append(f"network: a NIC, NSG or route table document is malformed ({exc})")
-    if instance_view is not None and iv is None:
-        facts.agent.instance_view = False
-    facts.unreadable.extend(model.problems + view.problems)
+    facts = vm_model_facts(vm)
+    apply_power_status(facts, status_only)
+    if instance_view is not None:
+        apply_instance_view(facts, instance_view)
+    complete_disks(facts.disks, {k: disk_resource(_obj(v)) for k, v in (disks_by_id or {}).items()})
+    if network is not None and _obj(vm.get("properties")):
+        apply_network(facts, nic_refs(vm), network)
     return facts

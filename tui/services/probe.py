@@ -11,6 +11,7 @@ check they could not make (no tool to test with, no recognisable network configu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from .concurrency import Progress, bounded_gather
 PROBE_MARKER = "# vmbackup-prep-probe v1"
 PROBE_PREFIX = "VMBACKUP_PREP_PROBE"
 WIRESERVER = "168.63.129.16"
+PROBE_TIMEOUT = 600  # seconds one Run Command may take: the script needs seconds; Run Command queues per VM
 
 # POSIX sh (Run Command may start it with sh, not bash); bash is only used for its /dev/tcp redirection.
 _LINUX = r"""
@@ -282,7 +284,10 @@ async def probe_vm(factory: Any, vm: VmFacts) -> GuestProbe:
         poller = await factory.compute(vm.subscription_id).virtual_machines.begin_run_command(
             vm.resource_group, vm.name, probe_command(vm.os_type or "")
         )
-        result = await poller.result()
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            result = await poller.result()
+    except TimeoutError:
+        return GuestProbe(error=f"timed out: Run Command did not finish within {PROBE_TIMEOUT // 60} minutes")
     except AzureError as e:
         return GuestProbe(error=explain(e).one_line)
     return parse_probe_output(list(result.value or []))

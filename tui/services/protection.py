@@ -36,6 +36,7 @@ from .facts import IAAS_FILTER, policy_facts
 
 ENHANCED_RULE = "vm-requires-enhanced-policy"
 MAX_ITEMS_PER_POLICY = 1000  # the Azure CLI's enable-for-vm refuses a policy at this count
+PLAN_CONCURRENCY = 8  # pre-validations at once (POSTs: ARM's write budget is 10/s)
 
 
 # -- policies ------------------------------------------------------------------------------------------------
@@ -298,7 +299,7 @@ async def plan_protection(
             p.remedy = "Fix what the service names, then run the plan again."
         return p
 
-    plans = list(await asyncio.gather(*(one(a) for a in assessments)))
+    plans = await bounded_gather(one, assessments, limit=PLAN_CONCURRENCY)
     return ProtectionPlan(vault=vault, policy=policy, vms=plans)
 
 

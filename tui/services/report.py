@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import textwrap
 from typing import Any
 
@@ -33,6 +34,7 @@ def vm_entry(a: VmAssessment) -> dict[str, Any]:
         "protection": {"status": vm.protection.status, "vault_id": vm.protection.vault_id},
         "verdict": a.verdict,
         "findings": _findings(a.findings),
+        "unreadable": [u.as_dict() for u in a.unreadable],
     }
 
 
@@ -74,6 +76,17 @@ def to_json(
         "seed_2015_limitations": assessment.seed,
         "summary": assessment.summary(),
     }
+
+
+def json_text(doc: dict[str, Any]) -> str:
+    """``json.dumps(doc, indent=2) + "\n"``, with the VM list encoded one VM at a time: with an indent the
+    encoder keeps every small piece of the whole report until it joins them (tens of MB for 10,000 VMs)."""
+    vms = doc.get("vms") or []
+    head = json.dumps({**doc, "vms": []}, indent=2)
+    if not vms:
+        return head + "\n"
+    body = ",\n".join(textwrap.indent(json.dumps(vm, indent=2), "    ") for vm in vms)
+    return head.replace('"vms": []', '"vms": [\n' + body + "\n  ]", 1) + "\n"
 
 
 def _vms(n: int) -> str:
@@ -159,6 +172,16 @@ def to_markdown(
         lines += ["## Could not be assessed", ""]
         lines += [f"- {markdown(a.vm.name)}: {markdown('; '.join(a.unknown_reasons))}" for a in unknown]
         lines.append("")
+    partly = [a for a in assessment.vms if a.verdict != "unknown" and a.unreadable]
+    if partly:  # a blocker was found from what was read; the rest is still unknown
+        lines += ["## Blocked, and partly unread", ""]
+        lines += [f"- {a.vm.name}: {'; '.join(str(u) for u in a.unreadable)}" for a in partly]
+        lines.append("")
+    with_ids = [(a.vm.name, u) for a in assessment.vms for u in a.unreadable if u.request_id]
+    if with_ids:
+        lines += ["Request ids of the failed reads (for Azure support): "]
+        lines += [f"- {_cell(name)}: {u.what}: `{u.request_id}`" for name, u in with_ids]
+        lines.append("")
     lines += [
         "## The 2015 limitations, today",
         "",
@@ -203,6 +226,7 @@ def to_table(assessment: Assessment, *, width: int = 80) -> str:
     for a, row in zip(assessment.vms, rows, strict=True):
         rules = [f.rule for f in a.findings if f.severity == "blocker"]
         rules += [f.rule for f in a.findings if f.severity == "warning"]
+        rules += [f"unread: {what}" for what in dict.fromkeys(u.what for u in a.unreadable)]
         first, *more = _wrap_rules(rules, room)
         out.append(line(row, first))
         out += [" " * indent + m for m in more]

@@ -2,38 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 
 from tui.azure import ClientFactory, explain
-from tui.model import SubscriptionFacts
+from tui.model import COMPUTE, RECOVERY_SERVICES, SubscriptionFacts
 
 from .concurrency import bounded_gather
+from .facts import subscription_facts
 from .providers import read_provider_state
 
 
 async def probe_subscription(factory: ClientFactory, sub: SubscriptionFacts) -> SubscriptionFacts:
-    """Fill access, Recovery Services registration and VM counts per region (two cheap reads)."""
+    """Fill access, Recovery Services registration and VM counts per region (three cheap reads). The VMs
+    are counted only where Microsoft.Compute is registered: a list into an unregistered namespace is how
+    the SDK would come to register it by itself."""
     try:
-        sub.provider_state = await read_provider_state(factory, sub.id)
+        states = await asyncio.gather(
+            *(read_provider_state(factory, sub.id, ns) for ns in (RECOVERY_SERVICES, COMPUTE))
+        )
+        sub.providers = {
+            ns: state
+            for ns, state in zip((RECOVERY_SERVICES, COMPUTE), states, strict=True)
+            if state is not None
+        }
+        sub.provider_state = sub.providers.get(RECOVERY_SERVICES)
         regions: Counter[str] = Counter()
-        async for vm in factory.compute(sub.id).virtual_machines.list_all(status_only="true"):
-            regions[(vm.location or "").lower()] += 1
+        if sub.providers.get(COMPUTE) == "Registered":
+            async for vm in factory.compute(sub.id).virtual_machines.list_all(status_only="true"):
+                regions[(vm.location or "").lower()] += 1
         sub.regions = dict(sorted(regions.items()))
         sub.access = "ok"
-    except HttpResponseError as e:
-        sub.access = "forbidden" if e.status_code == 403 else "error"
+    except ClientAuthenticationError:
+        raise
+    except AzureError as e:  # HTTP errors after retries, resets, timeouts: this subscription only
+        sub.access = "forbidden" if getattr(e, "status_code", None) == 403 else "error"
         sub.error = explain(e).one_line
     return sub
 
 
 async def subscription_overview(factory: ClientFactory, concurrency: int = 8) -> list[SubscriptionFacts]:
     subs = [s async for s in factory.subscriptions().subscriptions.list()]
-    facts = [
-        SubscriptionFacts(id=s.subscription_id, name=s.display_name or s.subscription_id, state=str(s.state))
-        for s in subs
-    ]
+    facts = [subscription_facts(s) for s in subs]
     result = await bounded_gather(lambda s: probe_subscription(factory, s), facts, limit=concurrency)
     return sorted(result, key=lambda s: s.name.lower())
 

@@ -33,6 +33,7 @@ from typing import Any
 from azure.core.exceptions import ResourceNotFoundError
 
 from tui.azure import ClientFactory, ReadOnlyViolation, RequestIdHook, explain, request_id_of
+from tui.azure.clients import LRO_TIMEOUT
 from tui.model import RECOVERY_SERVICES, VaultFacts
 
 from .actions import Change, Reported
@@ -671,13 +672,15 @@ class VaultService:
                 poller = await self.factory.recovery_services(sub).vaults.begin_create_or_update(
                     rg, plan.vault_name, dict(step.body), raw_response_hook=hook
                 )
-                await poller.result()
+                async with asyncio.timeout(LRO_TIMEOUT):
+                    await poller.result()
                 message = f"Vault {plan.vault_name} created"
             else:
                 poller = await self.factory.recovery_services(sub).vaults.begin_update(
                     rg, plan.vault_name, dict(step.body), raw_response_hook=hook
                 )
-                await poller.result()
+                async with asyncio.timeout(LRO_TIMEOUT):
+                    await poller.result()
                 message = f"Vault {plan.vault_name} changed"
         except ReadOnlyViolation as exc:
             return StepOutcome(
@@ -733,9 +736,9 @@ class VaultService:
             return state
         if state != "Registering":
             kwargs: dict[str, Any] = {"raw_response_hook": hook} if hook is not None else {}
-            registered = await self.factory.resources(subscription_id).providers.register(
+            registered = await self.factory.registration(subscription_id).providers.register(
                 RECOVERY_SERVICES, **kwargs
-            )
+            )  # the one client that lets a registration through: the user asked for it
             state = provider_state(registered.as_dict()) or "Unknown"
         deadline = time.monotonic() + limit
         while state != "Registered":

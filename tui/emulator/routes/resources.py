@@ -37,11 +37,12 @@ KNOWN_PROVIDERS = {
 def register(router: Router) -> None:
     @router.route("GET", "/subscriptions")
     async def list_subscriptions(ctx: Ctx) -> web.Response:
-        return ctx.page([s.document() for s in ctx.estate.subscriptions.values()])
+        version, tenant = ctx.query.get("api-version"), ctx.estate.tenant_id
+        return ctx.page([s.document(version, tenant) for s in ctx.estate.subscriptions.values()])
 
     @router.route("GET", "/subscriptions/{sub}")
     async def get_subscription(ctx: Ctx) -> web.Response:
-        return json_response(ctx.sub.document())
+        return json_response(ctx.sub.document(ctx.query.get("api-version"), ctx.estate.tenant_id))
 
     @router.route("GET", "/tenants")
     async def list_tenants(ctx: Ctx) -> web.Response:
