@@ -67,8 +67,14 @@ class Emulator:
         self.proc.wait(30)
 
 
-def run_check(emu: Emulator, out: Path, *extra: str) -> tuple[int, float, float]:
-    """(exit status, wall seconds, peak RSS in MB) of one ``check`` run."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_check(emu: Emulator, out: Path, *extra: str) -> tuple[int, float, float, float]:
+    """(exit status, wall seconds, peak RSS in MB, CPU seconds) of one ``check`` run."""
     env = dict(
         os.environ,
         IDENTITY_ENDPOINT=emu.info["identity_endpoint"],
@@ -81,7 +87,8 @@ def run_check(emu: Emulator, out: Path, *extra: str) -> tuple[int, float, float]
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), time.perf_counter() - t0, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return os.waitstatus_to_exitcode(status), time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu
 
 
 def verdicts(report: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -99,7 +106,9 @@ def bench(subs: int, vms: int, throttle: str, latency_ms: int, compare: bool, tm
     emu = Emulator(estate, log, throttle, latency_ms)
     try:
         report = tmp / "report.json"
-        rc, wall, rss = run_check(emu, report)
+        emu_cpu = cpu_seconds(emu.proc.pid)
+        rc, wall, rss, cpu = run_check(emu, report)
+        emu_cpu = cpu_seconds(emu.proc.pid) - emu_cpu
         log_lines = emu.requests()
         arm = [r for r in log_lines if r["path"].startswith("/subscriptions/")]
         scan_s = max(r["ts"] for r in arm) - min(r["ts"] - r["ms"] / 1000 for r in arm)
@@ -109,7 +118,8 @@ def bench(subs: int, vms: int, throttle: str, latency_ms: int, compare: bool, tm
         print(
             f"{subs} x {vms} VMs, throttle {throttle}, {latency_ms} ms: exit {rc}; scan {scan_s:.1f} s "
             f"(wall {wall:.1f} s), floor {floor:.1f} s, {ratio}; requests {len(arm)}, "
-            f"429s {sum(r['status'] == 429 for r in arm)}; peak RSS {rss:.0f} MB; {summary}",
+            f"429s {sum(r['status'] == 429 for r in arm)}; peak RSS {rss:.0f} MB; CPU: check {cpu:.1f} s, "
+            f"emulator {emu_cpu:.1f} s (on {os.cpu_count()} cores); {summary}",
             flush=True,
         )
         if compare and subs > 1:

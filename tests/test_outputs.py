@@ -121,7 +121,7 @@ def hostile_session() -> Session:
         vault_id=vault_id,
         policy="Default$(id)",
     )
-    session.record("mystery", "target\nrm -rf ~", "succeeded")
+    session.record("create-resource-group", "target\nrm -rf ~", "succeeded")  # no location: not replayable
     return session
 
 
@@ -159,7 +159,7 @@ def test_az_script_runs_only_the_recorded_commands_with_the_exact_values(tmp_pat
     assert "rsv'; touch PWNED4; '" in calls[2] and "west\neurope" in calls[2]
     assert "Default$(id)" in calls[4]
     assert not list(tmp_path.glob("PWNED*"))
-    assert "# Not replayable (parameters missing): mystery target\\nrm -rf ~" in script
+    assert "# Not replayable (parameters missing): create-resource-group target\\nrm -rf ~" in script
 
 
 # -- check end to end on hostile names -----------------------------------------------------------------------------

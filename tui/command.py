@@ -86,7 +86,7 @@ def run_command(
     args: argparse.Namespace,
     err: TextIO | None = None,
     *,
-    interrupted: Callable[[Interrupted], str],
+    interrupted: Callable[[Interrupted], str] | None = None,
 ) -> int:
     """Run ``main`` (the command's coroutine) and return its exit status; bad input, a refusal, a sign-in or a
     service failure becomes one line on stderr and exit status 2, never a traceback. A signal (ctrl+c,
@@ -95,7 +95,8 @@ def run_command(
     try:
         return interrupts.run(main())
     except Interrupted as stop:
-        err.write(interrupted(stop).rstrip("\n") + "\n")
+        said = interrupted(stop) if interrupted is not None else f"{prog}: interrupted by {stop.how}"
+        err.write(said.rstrip("\n") + "\n")
         err.flush()
         return stop.exit_status
     except (Refused, UsageError, ScanError, RulesError, ValueError) as e:

@@ -19,7 +19,7 @@ from tests.conftest import read_request_log
 from tui.azure import ArmPacer, ClientFactory, Target
 from tui.emulator import Emulator, EmulatorConfig, parse_estate
 from tui.emulator import builders as b
-from tui.model import Finding, Inventory, VaultFacts, VmFacts
+from tui.model import Finding, Inventory, SubscriptionFacts, Unreadable, VaultFacts, VmFacts
 from tui.rules import load_rules
 from tui.rules.checks import CHECKS, SCOPES
 from tui.services.assessment import Assessment, assess, natural_vault
@@ -501,3 +501,54 @@ def test_vault_facts(scanned: Scanned):
     assert {n: v.location for n, v in vaults.items()} == {**RULE_VAULTS, OTHER_VAULT: WEU}
     assert vaults["rsv-locked"].protected_vms == 1 and vaults["rsv-locked"].redundancy_locked is True
     assert vaults["rsv-base"].protected_vms == 0 and vaults["rsv-base"].redundancy_locked is False
+
+
+def _region_vault(name: str, *, protected: int, crr: bool, unreadable: bool = False) -> VaultFacts:
+    sub = "00000000-0000-4000-8000-0000000000aa"
+    vault = VaultFacts(
+        id=f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/{name}",
+        name=name,
+        subscription_id=sub,
+        resource_group="rg",
+        location="westeurope",
+        redundancy="GeoRedundant",
+        cross_region_restore=crr,
+        protected_vms=protected,
+    )
+    if unreadable:  # what the scan leaves when the item list failed: the count reads 0
+        vault.protected_vms = 0
+        vault.items_unreadable = Unreadable(f"protected items of vault {name}", "GET …: HTTP 500", "rid-1")
+    return vault
+
+
+def test_a_vault_whose_items_could_not_be_read_never_decides_a_vms_verdict():
+    """Found by the heavy-fault test: the protected items of a vault with Cross Region Restore failed to
+    read, its count read 0, so it became the 'emptiest' vault of the region and a confidential VM (which CRR
+    does not support) turned blocked, although the clean run assesses it against the other vault."""
+    sub = SubscriptionFacts(id="00000000-0000-4000-8000-0000000000aa", name="s", state="Enabled")
+    sub.provider_state = "Registered"
+    cvm = VmFacts(
+        id=f"/subscriptions/{sub.id}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/cvm",
+        name="cvm",
+        subscription_id=sub.id,
+        resource_group="rg",
+        location="westeurope",
+        vm_size="Standard_DC4as_v6",
+        power_state="running",
+        os_type="Linux",
+        security_type="ConfidentialVM",
+    )
+    plain = _region_vault("rsv-plain", protected=1, crr=False)
+    rules = load_rules()
+    clean = assess(
+        Inventory([sub], [plain, _region_vault("rsv-crr", protected=3, crr=True)], [cvm]), rules
+    ).vms[0]
+    assert clean.vault is plain and "blocker" not in {f.severity for f in clean.findings}
+    faulty = assess(
+        Inventory([sub], [plain, _region_vault("rsv-crr", protected=3, crr=True, unreadable=True)], [cvm]),
+        rules,
+    ).vms[0]
+    assert faulty.verdict in (clean.verdict, "unknown") and faulty.verdict == "unknown"
+    assert faulty.vault is None  # which vault it would go to is not known
+    assert any("protected items of vault rsv-crr" in r for r in faulty.unknown_reasons)
+    assert [u.request_id for u in faulty.unreadable] == ["rid-1"]

@@ -3,7 +3,9 @@
 A VM is assessed against a vault: the chosen one (``--vault`` / the wizard's choice) or, with none chosen,
 the vault it would naturally go to: the one that already protects it, else a vault in its region and
 subscription that still has room (the emptiest), else none (then the vault rules stay quiet: a full vault is
-not where a new VM would go, so ``vault-vm-limit`` fires only for a vault the user chose).
+not where a new VM would go, so ``vault-vm-limit`` fires only for a vault the user chose). When a vault of
+the region could not be counted (its protected items unreadable), that choice is unknown, and so is the
+VM's verdict unless a blocker of its own is found.
 """
 
 from __future__ import annotations
@@ -51,20 +53,32 @@ class Assessment:
 
 def natural_vault(vm: VmFacts, vaults: list[VaultFacts]) -> VaultFacts | None:
     """The vault a VM would use when the user has not chosen one."""
+    return natural_home(vm, vaults)[0]
+
+
+def natural_home(vm: VmFacts, vaults: list[VaultFacts]) -> tuple[VaultFacts | None, list[Unreadable]]:
+    """The vault a VM would use when the user has not chosen one, and what keeps it from being known.
+
+    A vault of the region whose protected items could not be read might be the emptiest one: its count
+    reads 0 without being 0. Then which vault the VM goes to is unknown (None, with those failed reads), so
+    that a failed read never picks the vault whose properties decide the verdict (issue 12)."""
     if vm.protection.vault_id:
         for v in vaults:
             if same_id(v.id, vm.protection.vault_id):
-                return v
+                return v, []
     here = [
         v
         for v in vaults
         if v.location.lower() == vm.location.lower()
         and v.subscription_id.lower() == vm.subscription_id.lower()
     ]
+    undecided = [v.items_unreadable for v in here if v.items_unreadable is not None]
+    if undecided:
+        return None, undecided
     roomy = [v for v in here if v.protected_vms < VAULT_VM_LIMIT]
     if not roomy:  # a full vault is no natural home: the VM would go to a new vault
-        return None
-    return min(roomy, key=lambda v: (v.protected_vms, v.name.lower()))
+        return None, []
+    return min(roomy, key=lambda v: (v.protected_vms, v.name.lower())), []
 
 
 def assess(inventory: Inventory, rules: RuleBook, *, vault: VaultFacts | None = None) -> Assessment:
@@ -72,16 +86,18 @@ def assess(inventory: Inventory, rules: RuleBook, *, vault: VaultFacts | None = 
     vaults = {v.id.lower(): rules.evaluate_vault(v) for v in inventory.vaults}
     assessed: list[VmAssessment] = []
     for vm in inventory.vms:
-        target = vault if vault is not None else natural_vault(vm, inventory.vaults)
+        target, undecided = (vault, []) if vault is not None else natural_home(vm, inventory.vaults)
         findings = rules.evaluate_vm(vm, inventory.subscription(vm.subscription_id), target, inventory.vaults)
-        assessed.append(
-            VmAssessment(
-                vm,
-                target,
-                findings,
-                verdict(findings, vm, target),
-                unknown_reasons(vm, target),
-                unreadable_for(vm, target),
+        said = verdict(findings, vm, target)
+        reasons = unknown_reasons(vm, target)
+        if undecided:  # which vault it would go to is unknown: so is a verdict that is not a blocker
+            said = "blocked" if said == "blocked" else "unknown"
+            reasons.append(
+                "which vault it would go to is unknown: "
+                + "; ".join(str(u) for u in undecided)
+                + " (choose a vault to assess it against one)"
             )
+        assessed.append(
+            VmAssessment(vm, target, findings, said, reasons, unreadable_for(vm, target) + undecided)
         )
     return Assessment(inventory, rules.version, vault, subs, vaults, assessed, evaluate_seed(inventory.vms))

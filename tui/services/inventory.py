@@ -28,6 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.azure import ClientFactory
+from tui.azure.raw import (
+    COMPUTE_DISKS_API,
+    COMPUTE_VMS_API,
+    NETWORK_API,
+    instance_view_document,
+    list_documents,
+)
 from tui.model import (
     COMPUTE,
     NETWORK,
@@ -355,27 +362,29 @@ class _SubscriptionScan:
         self.sub.locks = []
         if self._may_list(COMPUTE):
             compute = self.factory.compute(sub_id)
-            vm_path = self._path("providers/Microsoft.Compute/virtualMachines")
+            vms = f"/subscriptions/{sub_id}/providers/Microsoft.Compute/virtualMachines"
+            disks = f"/subscriptions/{sub_id}/providers/Microsoft.Compute/disks"
+            # the hot lists (one item per VM or disk) as plain JSON: see tui.azure.raw
             calls |= {
                 "vms": (
                     "virtual machines",
                     COMPUTE,
-                    vm_path,
-                    compute.virtual_machines.list_all(),
+                    f"GET {vms}",
+                    list_documents(compute, vms, COMPUTE_VMS_API),
                     self._take_vm,
                 ),
                 "status": (
                     "power states",
                     COMPUTE,
-                    vm_path + "?statusOnly=true",
-                    compute.virtual_machines.list_all(status_only="true"),
+                    f"GET {vms}?statusOnly=true",
+                    list_documents(compute, vms, COMPUTE_VMS_API, {"statusOnly": "true"}),
                     self._take_status,
                 ),
                 "disks": (
                     "disks",
                     COMPUTE,
-                    self._path("providers/Microsoft.Compute/disks"),
-                    compute.disks.list(),
+                    f"GET {disks}",
+                    list_documents(compute, disks, COMPUTE_DISKS_API),
                     self._take_disk,
                 ),
             }
@@ -390,8 +399,14 @@ class _SubscriptionScan:
                 )
         if self._may_list(NETWORK):
             network = self.factory.network(sub_id)
+            nics = f"/subscriptions/{sub_id}/providers/Microsoft.Network/networkInterfaces"
             for key, what, rtype, pager in (
-                ("nics", "network interfaces", "networkInterfaces", network.network_interfaces.list_all()),
+                (
+                    "nics",
+                    "network interfaces",
+                    "networkInterfaces",
+                    list_documents(network, nics, NETWORK_API),
+                ),
                 (
                     "nsgs",
                     "network security groups",
@@ -508,7 +523,7 @@ class _SubscriptionScan:
             result = await self.reader.read(
                 "instance view",
                 f"GET {vm_id}/instanceView",
-                compute.virtual_machines.instance_view(resource_group_of(vm_id), name),
+                instance_view_document(compute, resource_group_of(vm_id), name),
             )
             view = result if isinstance(result, Unreadable) else read_instance_view(result)
             vm = self.vms.get(vm_id.lower())
