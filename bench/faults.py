@@ -62,15 +62,16 @@ class Emulator:
             **extra,
         }
 
-    def check(self, out: Path, timeout: float) -> tuple[int | str, float]:
-        """Exit status (or "timeout") and seconds of one `check` run against this emulator."""
+    def check(self, out: Path, timeout: float) -> tuple[int | str, float, str]:
+        """Exit status (or "timeout"), seconds and the last line on stderr of one `check` run."""
         cmd = [*CLI, "check", *self.target(), "--format", "json", "--output", str(out)]
         t0 = time.perf_counter()
         try:
             proc = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return "timeout", time.perf_counter() - t0
-        return proc.returncode, time.perf_counter() - t0
+            return "timeout", time.perf_counter() - t0, ""
+        said = proc.stderr.strip().splitlines()
+        return proc.returncode, time.perf_counter() - t0, said[-1] if said else ""
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -94,7 +95,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     clean_emu = Emulator()
     try:
-        code, seconds = clean_emu.check(work / "clean.json", a.timeout)
+        code, seconds, _ = clean_emu.check(work / "clean.json", a.timeout)
     finally:
         clean_emu.stop()
     reference = verdicts(work / "clean.json")
@@ -105,16 +106,16 @@ def main() -> None:
 
     faulty = Emulator("--faults", a.faults)
     codes: Counter[str] = Counter()
-    written, wrong_runs, wrong_vms, times = 0, 0, 0, []
+    written, wrong_runs, wrong_vms, unknown_vms, times = 0, 0, 0, 0, []
     try:
         for i in range(1, a.runs + 1):
             out = work / f"run-{i}.json"
-            code, seconds = faulty.check(out, a.timeout)
+            code, seconds, said = faulty.check(out, a.timeout)
             times.append(seconds)
             codes[str(code)] += 1
             got = verdicts(out)
             if got is None:
-                print(f"  run {i}: exit {code}, no report, {seconds:.1f} s")
+                print(f"  run {i}: exit {code}, no report, {seconds:.1f} s: {said[:160]}")
                 continue
             written += 1
             differ = sorted(
@@ -122,16 +123,22 @@ def main() -> None:
                 for vm_id, (name, was) in reference.items()
                 if got.get(vm_id, (name, "missing"))[1] != was
             )
-            wrong_runs += bool(differ)
-            wrong_vms += len(differ)
-            shown = ", ".join(f"{n}: {was} -> {now}" for n, was, now in differ[:4])
-            more = f" (+{len(differ) - 4} more)" if len(differ) > 4 else ""
-            print(f"  run {i}: exit {code}, {len(differ)} verdicts differ, {seconds:.1f} s  {shown}{more}")
+            # unknown (with what could not be read) is a truthful answer; any other change is a wrong verdict
+            wrong = [d for d in differ if d[2] != "unknown"]
+            wrong_runs += bool(wrong)
+            wrong_vms += len(wrong)
+            unknown_vms += len(differ) - len(wrong)
+            shown = ", ".join(f"{n}: {was} -> {now}" for n, was, now in wrong[:4])
+            more = f" (+{len(wrong) - 4} more)" if len(wrong) > 4 else ""
+            print(
+                f"  run {i}: exit {code}, {len(wrong)} wrong verdicts, {len(differ) - len(wrong)} unknown, "
+                f"{seconds:.1f} s  {shown}{more}"
+            )
     finally:
         faulty.stop()
     print(
         f"runs {a.runs}, reports written {written}, exit codes {dict(sorted(codes.items()))}, "
-        f"runs with a wrong verdict {wrong_runs} ({wrong_vms} VM verdicts), "
+        f"runs with a wrong verdict {wrong_runs} ({wrong_vms} VM verdicts), unknown {unknown_vms} VM verdicts, "
         f"median {statistics.median(times):.1f} s per run"
     )
 

@@ -8,7 +8,7 @@ rules a vault. The estate is scanned once (module fixture); the assertions are p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -548,7 +548,14 @@ def test_a_vault_whose_items_could_not_be_read_never_decides_a_vms_verdict():
         Inventory([sub], [plain, _region_vault("rsv-crr", protected=3, crr=True, unreadable=True)], [cvm]),
         rules,
     ).vms[0]
-    assert faulty.verdict in (clean.verdict, "unknown") and faulty.verdict == "unknown"
+    assert faulty.verdict == "unknown"  # it would be warning against rsv-plain, blocked against rsv-crr
     assert faulty.vault is None  # which vault it would go to is not known
     assert any("protected items of vault rsv-crr" in r for r in faulty.unknown_reasons)
     assert [u.request_id for u in faulty.unreadable] == ["rid-1"]
+    # an ordinary VM gets the same verdict against either vault: that verdict stands, against rsv-plain
+    vm = replace(cvm, id=cvm.id.replace("/cvm", "/plain"), name="plain", security_type=None)
+    inventory = Inventory(
+        [sub], [plain, _region_vault("rsv-crr", protected=3, crr=True, unreadable=True)], [vm]
+    )
+    ordinary = assess(inventory, rules).vms[0]
+    assert ordinary.vault is plain and ordinary.verdict != "unknown" and not ordinary.unreadable

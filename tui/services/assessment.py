@@ -56,12 +56,12 @@ def natural_vault(vm: VmFacts, vaults: list[VaultFacts]) -> VaultFacts | None:
     return natural_home(vm, vaults)[0]
 
 
-def natural_home(vm: VmFacts, vaults: list[VaultFacts]) -> tuple[VaultFacts | None, list[Unreadable]]:
-    """The vault a VM would use when the user has not chosen one, and what keeps it from being known.
+def natural_home(vm: VmFacts, vaults: list[VaultFacts]) -> tuple[VaultFacts | None, list[VaultFacts]]:
+    """The vault a VM would use when the user has not chosen one, and the vaults that might be it instead.
 
     A vault of the region whose protected items could not be read might be the emptiest one: its count
-    reads 0 without being 0. Then which vault the VM goes to is unknown (None, with those failed reads), so
-    that a failed read never picks the vault whose properties decide the verdict (issue 12)."""
+    reads 0 without being 0. Those are returned beside the choice among the vaults that could be counted,
+    so that a failed read never silently picks the vault whose properties decide the verdict (issue 12)."""
     if vm.protection.vault_id:
         for v in vaults:
             if same_id(v.id, vm.protection.vault_id):
@@ -72,13 +72,15 @@ def natural_home(vm: VmFacts, vaults: list[VaultFacts]) -> tuple[VaultFacts | No
         if v.location.lower() == vm.location.lower()
         and v.subscription_id.lower() == vm.subscription_id.lower()
     ]
-    undecided = [v.items_unreadable for v in here if v.items_unreadable is not None]
-    if undecided:
-        return None, undecided
-    roomy = [v for v in here if v.protected_vms < VAULT_VM_LIMIT]
+    undecided = [v for v in here if v.items_unreadable is not None]
+    roomy = [v for v in here if v.protected_vms < VAULT_VM_LIMIT and v.items_unreadable is None]
     if not roomy:  # a full vault is no natural home: the VM would go to a new vault
-        return None, []
-    return min(roomy, key=lambda v: (v.protected_vms, v.name.lower())), []
+        return None, undecided
+    return min(roomy, key=lambda v: (v.protected_vms, v.name.lower())), undecided
+
+
+def _outcome(findings: list[Finding]) -> frozenset[tuple[str, str]]:
+    return frozenset((f.rule, f.severity) for f in findings)
 
 
 def assess(inventory: Inventory, rules: RuleBook, *, vault: VaultFacts | None = None) -> Assessment:
@@ -86,18 +88,28 @@ def assess(inventory: Inventory, rules: RuleBook, *, vault: VaultFacts | None = 
     vaults = {v.id.lower(): rules.evaluate_vault(v) for v in inventory.vaults}
     assessed: list[VmAssessment] = []
     for vm in inventory.vms:
+        sub = inventory.subscription(vm.subscription_id)
         target, undecided = (vault, []) if vault is not None else natural_home(vm, inventory.vaults)
-        findings = rules.evaluate_vm(vm, inventory.subscription(vm.subscription_id), target, inventory.vaults)
-        said = verdict(findings, vm, target)
-        reasons = unknown_reasons(vm, target)
-        if undecided:  # which vault it would go to is unknown: so is a verdict that is not a blocker
+        findings = rules.evaluate_vm(vm, sub, target, inventory.vaults)
+        undecided_reads: list[Unreadable] = []
+        # A vault that could not be counted might be the VM's home instead: the verdict stands only if it is
+        # the same whichever of them the VM goes to; else only the vault-independent findings are kept.
+        if any(
+            _outcome(rules.evaluate_vm(vm, sub, other, inventory.vaults)) != _outcome(findings)
+            for other in undecided
+        ):
+            target = None
+            findings = rules.evaluate_vm(vm, sub, None, inventory.vaults)
+            undecided_reads = [v.items_unreadable for v in undecided if v.items_unreadable is not None]
+        said, reasons = verdict(findings, vm, target), unknown_reasons(vm, target)
+        if undecided_reads:
             said = "blocked" if said == "blocked" else "unknown"
             reasons.append(
-                "which vault it would go to is unknown: "
-                + "; ".join(str(u) for u in undecided)
+                "which vault it would go to is unknown, and its verdict depends on it: "
+                + "; ".join(str(u) for u in undecided_reads)
                 + " (choose a vault to assess it against one)"
             )
         assessed.append(
-            VmAssessment(vm, target, findings, said, reasons, unreadable_for(vm, target) + undecided)
+            VmAssessment(vm, target, findings, said, reasons, unreadable_for(vm, target) + undecided_reads)
         )
     return Assessment(inventory, rules.version, vault, subs, vaults, assessed, evaluate_seed(inventory.vms))
