@@ -411,3 +411,32 @@ async def test_faults_give_the_same_verdicts_as_a_clean_run(make_emulator, demo_
     assert _without_time(json.loads(out)) == _without_time(reference)
     statuses = [r["status"] for r in read_request_log(faulty)]
     assert statuses.count(429) and statuses.count(503)  # the faults did happen
+
+
+# -- what could not be read never passes for "no blocker" ------------------------------------------------------
+async def test_a_subscription_whose_vms_could_not_be_listed_fails_the_run_with_its_report(
+    make_emulator, demo_estate_doc, tmp_path
+):
+    """Found by bench/faults: the VM list of a subscription failed after the retries, its VMs were simply
+    absent, and a run with no blocker elsewhere would have exited 0. Its VMs are unknown, not fine."""
+    emu = await make_emulator(demo_estate_doc, faults="500:1@/virtualMachines$")
+    report = tmp_path / "report.json"
+    prod = ["--subscription", "Contoso Production"]
+    rc, _, err = await check(*_target(emu), *prod, "--format", "json", "--output", str(report))
+    assert rc == 2, err  # a service error, said once, with the report still written
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    assert [s["access"] for s in doc["subscriptions"]] == ["error"] and doc["vms"] == []
+    (line,) = [ln for ln in err.splitlines() if "could not be read" in ln]
+    assert (
+        "Contoso Production" in line and "virtualMachines" in line and "no VM of it is in the report" in line
+    )
+
+
+async def test_strict_fails_on_a_verdict_that_could_not_be_given(make_emulator, demo_estate_doc):
+    emu = await make_emulator(demo_estate_doc, faults="500:1@/vm-neu-app01/instanceView")
+    args = [*_target(emu), "--subscription", "Contoso Production", "--vm", "vm-neu-app01"]
+    rc, out, err = await check(*args, "--format", "json")
+    assert [v["verdict"] for v in json.loads(out)["vms"]] == ["unknown"]
+    assert rc == 0, err  # no blocker was found
+    rc, _, err = await check(*args, "--strict")
+    assert rc == 1, err  # but --strict asks for every VM to be known ready

@@ -1,8 +1,9 @@
 """``vmbackup-prep check``: the readiness report, headless, for scripts and CI.
 
-Exit status: 0 no blocker (with --strict: no blocker and no warning), 1 at least one blocker (or warning
-with --strict), 2 usage, sign-in or service error. The report goes to stdout or --output; progress and
-messages go to stderr.
+Exit status: 0 no blocker (with --strict: no blocker, no warning and no unknown verdict), 1 at least one
+blocker (or warning or unknown verdict with --strict), 2 usage, sign-in or service error (also a
+subscription whose VMs could not be listed: its report is still written). The report goes to stdout or
+--output; progress and messages go to stderr.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def parser() -> argparse.ArgumentParser:
         help="write the report here instead of stdout (a file is replaced atomically; a device or pipe is "
         "written as it is)",
     )
-    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on warnings and on verdicts that could not be given (unknown) too",
+    )
     add_deadline_option(p)
     return p
 
@@ -82,9 +87,19 @@ def exit_status(assessment: Assessment, strict: bool) -> int:
     findings += [f for vid, fs in assessment.vaults.items() if vid in used for f in fs]
     findings += [f for a in assessment.vms for f in a.findings]
     severities = {f.severity for f in findings}
-    if "blocker" in severities or (strict and "warning" in severities):
+    unknown = any(a.verdict == "unknown" for a in assessment.vms)
+    if "blocker" in severities or (strict and ("warning" in severities or unknown)):
         return EXIT_BLOCKED
     return EXIT_OK
+
+
+def unread_subscriptions(assessment: Assessment) -> list[str]:
+    """One line per subscription whose VMs could not be listed (not one of its VMs is in the report)."""
+    return [
+        f"{clean(s.name)} could not be read ({clean(s.error or 'no reason given')}): no VM of it is in the report"
+        for s in assessment.inventory.subscriptions
+        if s.access == "error"
+    ]
 
 
 async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, err: TextIO) -> int:
@@ -110,14 +125,18 @@ async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, 
         text = to_table(assessment)
     if not args.output:
         out.write(text)
-        return exit_status(assessment, args.strict)
-    try:
-        path = write_output(args.output, text)
-    except OSError as e:  # its message names the file and the cause, in words
-        print(f"vmbackup-prep check: {clean(e)}", file=err)
-        return EXIT_ERROR
-    print(f"report written to {clean(path)}", file=err)
-    return exit_status(assessment, args.strict)
+    else:
+        try:
+            path = write_output(args.output, text)
+        except OSError as e:  # its message names the file and the cause, in words
+            print(f"vmbackup-prep check: {clean(e)}", file=err)
+            return EXIT_ERROR
+        print(f"report written to {clean(path)}", file=err)
+    # A subscription that could not be read is a service error, never a pass: its VMs are not even known.
+    unread = unread_subscriptions(assessment)
+    for line in unread:
+        print(f"vmbackup-prep check: {line}", file=err)
+    return EXIT_ERROR if unread else exit_status(assessment, args.strict)
 
 
 def _interrupted(stop: Interrupted, progress: StderrProgress, probe: bool) -> str:
