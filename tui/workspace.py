@@ -6,14 +6,18 @@ No Textual imports: the wizard model (tui/wizard.py) owns one Workspace and the 
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
-from tui.azure import ArmPacer, ClientFactory, DeviceCodePrompt, describe_identity
+from tui.azure import ArmPacer, describe_identity, load_identity_sdk
 from tui.connect import Connection
 from tui.model import Inventory
 from tui.services.concurrency import Progress
 from tui.services.inventory import InventoryService
 from tui.services.vaults import VaultService
+
+if TYPE_CHECKING:
+    from tui.azure import ClientFactory, DeviceCodePrompt
 
 
 class Workspace:
@@ -40,7 +44,8 @@ class Workspace:
         """Sign in afresh with ``auth``: read a custom cloud's metadata (once), rebuild credential and clients,
         get a token and say who we are. CloudMetadataError when the cloud cannot be read."""
         await self.close()
-        self.connection = await self.connection.resolved()
+        self.connection = await self.connection.resolved()  # waits for the demo emulator to start
+        await asyncio.to_thread(load_identity_sdk)  # the first time, off the event loop: the UI stays live
         self.open(device_code_prompt=device_code_prompt, auth=auth)
         return await self.identity()
 

@@ -7,27 +7,29 @@ import ssl
 import urllib.request
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import aiohttp
-from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
-from azure.core.pipeline.transport import AioHttpTransport, AsyncHttpTransport
-from azure.mgmt.compute.aio import ComputeManagementClient
-from azure.mgmt.network.aio import NetworkManagementClient
-from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
-from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
-from azure.mgmt.resource.locks.aio import ManagementLockClient
-from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from tui import __version__
 
 from .clouds import Target
 from .pacing import ArmPacer, PacingPolicy
 from .readonly import AutoRegistrationGuard, read_only_policies
+
+if TYPE_CHECKING:  # each management SDK loads in its builder below, aiohttp with the first transport
+    import aiohttp
+    from azure.core.credentials_async import AsyncTokenCredential
+    from azure.core.pipeline.transport import AsyncHttpTransport
+    from azure.mgmt.compute.aio import ComputeManagementClient
+    from azure.mgmt.network.aio import NetworkManagementClient
+    from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
+    from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
+    from azure.mgmt.resource.locks.aio import ManagementLockClient
+    from azure.mgmt.resource.resources.aio import ResourceManagementClient
+    from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -216,48 +218,73 @@ class ClientFactory:
 
     def subscriptions(self) -> SubscriptionClient:
         """The (tenant-level) subscription client."""
-        return self._get("subscriptions", "", SubscriptionClient)
+        from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
+
+        return self._get("subscriptions", "", SubscriptionClient, tenant_level=True)
 
     def resources(self, subscription_id: str) -> ResourceManagementClient:
         """Resource groups, providers, generic resources."""
+        from azure.mgmt.resource.resources.aio import ResourceManagementClient
+
         return self._get("resources", subscription_id, ResourceManagementClient)
 
     def registration(self, subscription_id: str) -> ResourceManagementClient:
         """The one client whose ``providers.register`` is let through (still refused by --read-only): for
         the user's explicit, confirmed "Register" action. Every other client refuses registration."""
+        from azure.mgmt.resource.resources.aio import ResourceManagementClient
+
         return self._get(REGISTRATION, subscription_id, ResourceManagementClient)
 
     def locks(self, subscription_id: str) -> ManagementLockClient:
         """Management locks (Microsoft.Authorization/locks)."""
+        from azure.mgmt.resource.locks.aio import ManagementLockClient
+
         return self._get("locks", subscription_id, ManagementLockClient)
 
     def compute(self, subscription_id: str) -> ComputeManagementClient:
         """VMs, disks, run command."""
+        from azure.mgmt.compute.aio import ComputeManagementClient
+
         return self._get("compute", subscription_id, ComputeManagementClient)
 
     def network(self, subscription_id: str) -> NetworkManagementClient:
         """NICs, NSGs, route tables, effective rules."""
+        from azure.mgmt.network.aio import NetworkManagementClient
+
         return self._get("network", subscription_id, NetworkManagementClient)
 
     def recovery_services(self, subscription_id: str) -> RecoveryServicesClient:
         """Recovery Services vaults."""
+        from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
+
         return self._get("recovery_services", subscription_id, RecoveryServicesClient)
 
     def backup(self, subscription_id: str) -> RecoveryServicesBackupClient:
         """Azure Backup: policies, protected items, backup status."""
+        from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
+
         return self._get("backup", subscription_id, RecoveryServicesBackupClient)
 
-    def _get(self, kind: str, subscription_id: str, cls: type[_C]) -> _C:
+    def _get(self, kind: str, subscription_id: str, cls: type[_C], *, tenant_level: bool = False) -> _C:
         if self._closed:
             raise RuntimeError("ClientFactory is closed")
         key = (kind, subscription_id.lower())
         client = self._clients.get(key)
         if client is None:
-            client = self._build(cls, subscription_id, refuse_registration=kind != REGISTRATION)
+            client = self._build(
+                cls, subscription_id, refuse_registration=kind != REGISTRATION, tenant_level=tenant_level
+            )
             self._clients[key] = client
         return client
 
-    def _build(self, cls: type[_C], subscription_id: str, *, refuse_registration: bool = True) -> _C:
+    def _build(
+        self,
+        cls: type[_C],
+        subscription_id: str,
+        *,
+        refuse_registration: bool = True,
+        tenant_level: bool = False,
+    ) -> _C:
         per_call: list[Any] = []
         per_retry: list[Any] = []
         if self.read_only:
@@ -280,7 +307,7 @@ class ClientFactory:
             kwargs["proxies"] = proxy
         if self.target.sdk_cloud is not None:
             kwargs["cloud_setting"] = self.target.sdk_cloud
-        if cls is SubscriptionClient:  # tenant-level: no subscription_id
+        if tenant_level:  # the subscription client: no subscription_id
             return cls(self.credential, **kwargs)
         return cls(self.credential, subscription_id, **kwargs)  # type: ignore[call-arg]
 
@@ -300,6 +327,9 @@ class ClientFactory:
     def _new_transport(self) -> AsyncHttpTransport:
         if self._transport_factory is not None:
             return self._transport_factory()
+        import aiohttp
+        from azure.core.pipeline.transport import AioHttpTransport
+
         if not self._share_session:
             return AioHttpTransport(
                 connection_verify=self.target.ca_bundle or True, **self._connection_kwargs

@@ -6,8 +6,6 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from azure.core import AzureClouds
-from azure.identity import AzureAuthorityHosts
-from azure.mgmt.core.tools import get_arm_endpoints
 
 __all__ = [
     "CLOUDS",
@@ -33,38 +31,36 @@ class Cloud:
     sdk_cloud: AzureClouds
 
 
-def _cloud(name: str, sdk_cloud: AzureClouds, authority_host: str, portal: str) -> Cloud:
-    endpoints = get_arm_endpoints(sdk_cloud)  # the SDK's own table, so scopes match what clients default to
-    return Cloud(
-        name=name,
-        arm_endpoint=endpoints["resource_manager"],
-        credential_scope=endpoints["credential_scopes"][0],
-        authority_host=authority_host,
-        portal=portal,
-        sdk_cloud=sdk_cloud,
-    )
-
-
+# Each cloud's ARM endpoint and token scope as azure-mgmt-core's `get_arm_endpoints(AzureClouds.X)` gives
+# them (what the clients default to), its authority as azure-identity's `AzureAuthorityHosts`: written out so
+# that naming a cloud (`--cloud`, `--help`) loads neither library; tests/azure/test_azure_clouds.py checks
+# them against both.
 CLOUDS: dict[str, Cloud] = {
     c.name: c
     for c in (
-        _cloud(
-            "AzureCloud",
-            AzureClouds.AZURE_PUBLIC_CLOUD,
-            "https://" + AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
-            "https://portal.azure.com",
+        Cloud(
+            name="AzureCloud",
+            arm_endpoint="https://management.azure.com/",
+            credential_scope="https://management.azure.com/.default",
+            authority_host="https://login.microsoftonline.com",
+            portal="https://portal.azure.com",
+            sdk_cloud=AzureClouds.AZURE_PUBLIC_CLOUD,
         ),
-        _cloud(
-            "AzureUSGovernment",
-            AzureClouds.AZURE_US_GOVERNMENT,
-            "https://" + AzureAuthorityHosts.AZURE_GOVERNMENT,
-            "https://portal.azure.us",
+        Cloud(
+            name="AzureUSGovernment",
+            arm_endpoint="https://management.usgovcloudapi.net/",
+            credential_scope="https://management.core.usgovcloudapi.net/.default",
+            authority_host="https://login.microsoftonline.us",
+            portal="https://portal.azure.us",
+            sdk_cloud=AzureClouds.AZURE_US_GOVERNMENT,
         ),
-        _cloud(
-            "AzureChinaCloud",
-            AzureClouds.AZURE_CHINA_CLOUD,
-            "https://" + AzureAuthorityHosts.AZURE_CHINA,
-            "https://portal.azure.cn",
+        Cloud(
+            name="AzureChinaCloud",
+            arm_endpoint="https://management.chinacloudapi.cn/",
+            credential_scope="https://management.chinacloudapi.cn/.default",
+            authority_host="https://login.chinacloudapi.cn",
+            portal="https://portal.azure.cn",
+            sdk_cloud=AzureClouds.AZURE_CHINA_CLOUD,
         ),
     )
 }
@@ -76,11 +72,7 @@ PUBLIC_CLOUD_SCOPE = CLOUDS[DEFAULT_CLOUD].credential_scope  # "https://manageme
 # Microsoft Entra's own authorities (and the public cloud's old alias): MSAL knows them, so it may validate
 # them through instance discovery; for any other authority discovery must be off.
 KNOWN_AUTHORITY_HOSTS = frozenset(
-    {
-        AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
-        AzureAuthorityHosts.AZURE_GOVERNMENT,
-        AzureAuthorityHosts.AZURE_CHINA,
-    }
+    {urlsplit(c.authority_host).netloc for c in CLOUDS.values()}
     | {"login.windows.net", "login.microsoft.com"}
 )
 
