@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tui.azure import ArmPacer, describe_identity, load_identity_sdk
+from tui.azure import ArmPacer, describe_identity, load_identity_sdk, load_management_sdks
 from tui.connect import Connection
 from tui.model import Inventory
 from tui.services.concurrency import Progress
@@ -26,6 +26,7 @@ class Workspace:
         self.credential: Any = None
         self.factory: ClientFactory | None = None
         self.pacer = ArmPacer()
+        self._loading: asyncio.Future[None] | None = None  # the management SDKs, loading in a worker thread
 
     def open(
         self, device_code_prompt: DeviceCodePrompt | None = None, auth: str | None = None
@@ -47,7 +48,11 @@ class Workspace:
         self.connection = await self.connection.resolved()  # waits for the demo emulator to start
         await asyncio.to_thread(load_identity_sdk)  # the first time, off the event loop: the UI stays live
         self.open(device_code_prompt=device_code_prompt, auth=auth)
-        return await self.identity()
+        identity = await self.identity()
+        if self._loading is None:  # what the next steps' clients need, loaded while the user reads this one
+            self._loading = asyncio.ensure_future(asyncio.to_thread(load_management_sdks))
+            self._loading.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure shows later
+        return identity
 
     def cancel_sign_in(self) -> None:
         """Stop a sign-in that waits for the user (device code); its token request fails."""
@@ -77,4 +82,6 @@ class Workspace:
         return VaultService(self.factory)
 
     async def scan(self, subscription_id: str, progress: Progress | None = None) -> Inventory:
+        if self._loading is not None:  # the SDKs still loading: wait here, not with the event loop stopped
+            await asyncio.shield(self._loading)
         return await self.inventory(progress).scan([subscription_id])

@@ -14,7 +14,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and readers see; at run time `__getattr__` loads each on first use
-    from .clients import ClientFactory, RequestIdHook, ResponseObserver, default_user_agent
+    from .clients import (
+        ClientFactory,
+        RequestIdHook,
+        ResponseObserver,
+        default_user_agent,
+        load_management_sdks,
+    )
     from .cloud_metadata import CloudMetadata, CloudMetadataError, discover_target, parse_cloud_metadata
     from .clouds import (
         CLOUDS,
@@ -54,7 +60,13 @@ if TYPE_CHECKING:  # what type checkers and readers see; at run time `__getattr_
     from .token_cache import SignInMemory, config_dir
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "clients": ("ClientFactory", "RequestIdHook", "ResponseObserver", "default_user_agent"),
+    "clients": (
+        "ClientFactory",
+        "RequestIdHook",
+        "ResponseObserver",
+        "default_user_agent",
+        "load_management_sdks",
+    ),
     "cloud_metadata": ("CloudMetadata", "CloudMetadataError", "discover_target", "parse_cloud_metadata"),
     "clouds": (
         "CLOUDS",
