@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from tui.azure import ClientFactory, DeviceCodePrompt
 
 
+# The management SDKs take about a second of CPU to import, holding the GIL: start after the signed-in step
+# has been drawn, not alongside it.
+SDK_LOAD_DELAY = 0.5  # seconds
+
+
+async def _load_management_sdks_soon() -> None:
+    await asyncio.sleep(SDK_LOAD_DELAY)
+    await asyncio.to_thread(load_management_sdks)
+
+
 class Workspace:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -50,7 +60,7 @@ class Workspace:
         self.open(device_code_prompt=device_code_prompt, auth=auth)
         identity = await self.identity()
         if self._loading is None:  # what the next steps' clients need, loaded while the user reads this one
-            self._loading = asyncio.ensure_future(asyncio.to_thread(load_management_sdks))
+            self._loading = asyncio.ensure_future(_load_management_sdks_soon())
             self._loading.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure shows later
         return identity
 

@@ -36,31 +36,32 @@ class Cloud:
 # that naming a cloud (`--cloud`, `--help`) loads neither library; tests/azure/test_azure_clouds.py checks
 # them against both.
 CLOUDS: dict[str, Cloud] = {
-    c.name: c
-    for c in (
-        Cloud(
-            name="AzureCloud",
-            arm_endpoint="https://management.azure.com/",
-            credential_scope="https://management.azure.com/.default",
-            authority_host="https://login.microsoftonline.com",
-            portal="https://portal.azure.com",
-            sdk_cloud=AzureClouds.AZURE_PUBLIC_CLOUD,
+    name: Cloud(name, f"https://{arm}/", scope, f"https://{login}", f"https://{portal}", sdk)
+    for name, arm, scope, login, portal, sdk in (
+        # name, ARM host, token scope, authority host, portal host, azure-core's cloud setting
+        (
+            "AzureCloud",
+            "management.azure.com",
+            "https://management.azure.com/.default",
+            "login.microsoftonline.com",
+            "portal.azure.com",
+            AzureClouds.AZURE_PUBLIC_CLOUD,
         ),
-        Cloud(
-            name="AzureUSGovernment",
-            arm_endpoint="https://management.usgovcloudapi.net/",
-            credential_scope="https://management.core.usgovcloudapi.net/.default",
-            authority_host="https://login.microsoftonline.us",
-            portal="https://portal.azure.us",
-            sdk_cloud=AzureClouds.AZURE_US_GOVERNMENT,
+        (
+            "AzureUSGovernment",
+            "management.usgovcloudapi.net",
+            "https://management.core.usgovcloudapi.net/.default",
+            "login.microsoftonline.us",
+            "portal.azure.us",
+            AzureClouds.AZURE_US_GOVERNMENT,
         ),
-        Cloud(
-            name="AzureChinaCloud",
-            arm_endpoint="https://management.chinacloudapi.cn/",
-            credential_scope="https://management.chinacloudapi.cn/.default",
-            authority_host="https://login.chinacloudapi.cn",
-            portal="https://portal.azure.cn",
-            sdk_cloud=AzureClouds.AZURE_CHINA_CLOUD,
+        (
+            "AzureChinaCloud",
+            "management.chinacloudapi.cn",
+            "https://management.chinacloudapi.cn/.default",
+            "login.chinacloudapi.cn",
+            "portal.azure.cn",
+            AzureClouds.AZURE_CHINA_CLOUD,
         ),
     )
 }
