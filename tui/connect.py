@@ -1,9 +1,10 @@
 """From command-line options to a target, a credential and (for --demo / --estate) a running emulator.
 
-The emulator starts in a background thread (`EmulatorStart`) while the wizard paints its first screen, and
-the sign-in waits for it (`Connection.resolved`). The SDK finds it through its managed-identity endpoint,
-exactly as an App Service identity would be found: nothing downstream knows it is an emulator. A custom ARM
-endpoint (the emulator's too) is a custom cloud: its own metadata says where to sign in (`Connection.resolved`).
+The emulator starts in a background thread (`EmulatorStart`) when the sign-in first waits for it
+(`Connection.resolved`): in the wizard, after its first screen is drawn. The SDK finds it through its
+managed-identity endpoint, exactly as an App Service identity would be found: nothing downstream knows it is
+an emulator. A custom ARM endpoint (the emulator's too) is a custom cloud: its own metadata says where to sign
+in (`Connection.resolved`).
 
 Nothing here loads an Azure SDK at import: ``--help`` and usage errors need none.
 """

@@ -20,7 +20,9 @@ from .clouds import Target
 from .pacing import ArmPacer, PacingPolicy
 from .readonly import AutoRegistrationGuard, read_only_policies
 
-if TYPE_CHECKING:  # each management SDK loads in its builder below, aiohttp with the first transport
+if (
+    TYPE_CHECKING
+):  # an SDK loads with the first client of its kind (CLIENT_CLASSES), aiohttp with the first transport
     import aiohttp
     from azure.core.credentials_async import AsyncTokenCredential
     from azure.core.pipeline.transport import AsyncHttpTransport
