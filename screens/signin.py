@@ -46,7 +46,7 @@ class SignInStep(StepPane):
 
     def body(self) -> ComposeResult:
         conn = self.model.connection
-        yield Static(f"Target: {conn.label}\nARM endpoint: {conn.target.arm_endpoint}", id="signin-target")
+        yield Static(self._target_line(), id="signin-target")
         yield LoadingIndicator(id="signin-loading")
         yield Static("", id="signin-identity")
         with Horizontal(id="signin-controls"):
@@ -60,7 +60,8 @@ class SignInStep(StepPane):
 
     def on_mount(self) -> None:
         self.query_one("#signin-loading").display = False
-        self.load()
+        # After the first paint: the sign-in loads azure-identity and waits for the demo emulator to start.
+        self.call_after_refresh(self.load)
 
     def load(self) -> None:
         self.sign_in()
@@ -111,7 +112,14 @@ class SignInStep(StepPane):
         self._not_signed_in("Sign-in cancelled.")
 
     # -- following the model ---------------------------------------------------------------------------
+    def _target_line(self) -> str:
+        """The built-in emulator's endpoint is known once it listens: the sign-in waits for it."""
+        conn = self.model.connection
+        endpoint = "starting the emulator…" if conn.starting else conn.target.arm_endpoint
+        return f"Target: {conn.label}\nARM endpoint: {endpoint}"
+
     def show_model(self) -> None:
+        self.query_one("#signin-target", Static).update(self._target_line())
         self.show_busy(self.busy)
 
     def show_busy(self, busy: Busy | None) -> None:

@@ -3,9 +3,11 @@ runner that turns every failure into one line and exit status 2; the session's v
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import os
+import threading
 
 import pytest
 from azure.core.exceptions import HttpResponseError
@@ -17,22 +19,88 @@ from tui.services.actions import Change, Outcome
 from tui.session import Session
 
 
-def test_a_demo_connection_sets_the_identity_endpoint_while_open_and_restores_the_environment(monkeypatch):
+def test_a_demo_connection_sets_the_identity_endpoint_once_the_emulator_listens_and_restores_the_environment(
+    monkeypatch,
+):
     monkeypatch.setenv("IDENTITY_ENDPOINT", "http://before.example/msi")
     monkeypatch.delenv("IDENTITY_HEADER", raising=False)
     monkeypatch.setenv("NO_PROXY", "corp.example")
     connection = connect(_wizard_parser().parse_args(["--demo"]))
     try:
+        assert connection.starting and connection.label == "demo estate (emulator)"
+        resolved = asyncio.run(connection.resolved())  # what the sign-in does: waits for the emulator
         assert os.environ["IDENTITY_ENDPOINT"].startswith("http://127.0.0.1:")
         assert os.environ["IDENTITY_HEADER"]
         assert os.environ["NO_PROXY"] == "corp.example"  # an existing NO_PROXY is kept
-        assert connection.label == "demo estate (emulator)"
+        assert not resolved.starting and resolved.target.arm_endpoint.startswith("https://127.0.0.1:")
+        assert resolved.tenant and resolved.label == "demo estate (emulator)"
     finally:
         connection.close()
     assert os.environ["IDENTITY_ENDPOINT"] == "http://before.example/msi"
     assert "IDENTITY_HEADER" not in os.environ
     connection.close()  # twice is harmless
     assert os.environ["IDENTITY_ENDPOINT"] == "http://before.example/msi"
+
+
+def _emulator_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name in ("arm-emulator", "emulator-start")]
+
+
+def test_a_demo_connection_closed_while_its_emulator_starts_stops_it_and_changes_nothing(monkeypatch):
+    monkeypatch.delenv("IDENTITY_ENDPOINT", raising=False)
+    connection = connect(_wizard_parser().parse_args(["--demo"]))
+    assert _emulator_threads() == []  # nothing starts before the sign-in asks for it
+    assert connection.emulator is not None
+    connection.emulator.begin()
+    connection.close()  # at once: the start is still running (it reads the estate first)
+    assert _emulator_threads() == []
+    assert "IDENTITY_ENDPOINT" not in os.environ
+    never_started = connect(_wizard_parser().parse_args(["--demo"]))
+    never_started.close()
+    with pytest.raises(RuntimeError, match="stopped before it started"):  # fails, never hangs
+        asyncio.run(never_started.resolved())
+
+
+def test_a_sign_in_cancelled_while_the_emulator_starts_can_sign_in_again(monkeypatch):
+    """The user may cancel the first sign-in while it waits for the emulator: the start goes on, and the
+    next sign-in finds the emulator up."""
+    monkeypatch.delenv("IDENTITY_ENDPOINT", raising=False)
+    connection = connect(_wizard_parser().parse_args(["--demo"]))
+
+    async def cancel_then_resolve() -> Connection:
+        waiting = asyncio.create_task(connection.resolved())
+        await asyncio.sleep(0)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        return await connection.resolved()
+
+    try:
+        resolved = asyncio.run(cancel_then_resolve())
+        assert resolved.target.arm_endpoint.startswith("https://127.0.0.1:")
+        assert os.environ["IDENTITY_ENDPOINT"].startswith("http://127.0.0.1:")
+    finally:
+        connection.close()
+    assert _emulator_threads() == []
+
+
+def test_an_emulator_that_cannot_start_fails_the_sign_in_with_its_reason_and_closes_cleanly(monkeypatch):
+    monkeypatch.delenv("IDENTITY_ENDPOINT", raising=False)
+    connection = connect(_wizard_parser().parse_args(["--demo"]), host="192.0.2.1")  # not loopback
+    try:
+        with pytest.raises(ValueError, match="is not a loopback address"):
+            asyncio.run(connection.resolved())
+    finally:
+        connection.close()
+    assert "IDENTITY_ENDPOINT" not in os.environ and _emulator_threads() == []
+
+
+def test_a_bad_estate_file_is_a_usage_error_before_anything_starts(tmp_path):
+    bad = tmp_path / "estate.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"estate\.json"):
+        connect(_wizard_parser().parse_args(["--estate", str(bad)]))
+    assert _emulator_threads() == []
 
 
 def test_a_connection_is_frozen_and_another_sign_in_method_is_a_new_one():
@@ -53,6 +121,10 @@ def test_a_factory_can_narrow_the_connections_read_only():
     assert connection.factory(object()).read_only is False  # type: ignore[arg-type]
 
 
+def _unused(stop: object) -> str:
+    raise AssertionError(f"not interrupted: {stop}")
+
+
 @pytest.mark.parametrize(
     ("error", "said"),
     [
@@ -68,7 +140,7 @@ def test_the_runner_turns_each_failure_into_one_line_and_exit_2(error: Exception
 
     err = io.StringIO()
     args = _wizard_parser().parse_args([])
-    assert run_command("prog", main, args, err) == EXIT_ERROR
+    assert run_command("prog", main, args, err, interrupted=_unused) == EXIT_ERROR
     lines = err.getvalue().splitlines()
     assert len(lines) == 1 and lines[0].startswith(said) and "Traceback" not in err.getvalue()
 
@@ -77,7 +149,7 @@ def test_the_runner_returns_the_commands_status() -> None:
     async def main() -> int:
         return 1
 
-    assert run_command("prog", main, _wizard_parser().parse_args([])) == 1
+    assert run_command("prog", main, _wizard_parser().parse_args([]), interrupted=_unused) == 1
 
 
 def test_the_session_records_only_known_changes_and_outcomes() -> None:

@@ -1,22 +1,26 @@
 """From command-line options to a target, a credential and (for --demo / --estate) a running emulator.
 
-The emulator is started in a background thread and found by the SDK through its managed-identity
-endpoint, exactly as an App Service identity would be: nothing downstream knows it is an emulator. A custom
-ARM endpoint (the emulator's too) is a custom cloud: its own metadata says where to sign in
-(`Connection.resolve`).
+The emulator starts in a background thread (`EmulatorStart`) when the sign-in first waits for it
+(`Connection.resolved`): in the wizard, after its first screen is drawn. The SDK finds it through its
+managed-identity endpoint, exactly as an App Service identity would be found: nothing downstream knows it is
+an emulator. A custom ARM endpoint (the emulator's too) is a custom cloud: its own metadata says where to sign
+in (`Connection.resolved`).
+
+Nothing here loads an Azure SDK at import: ``--help`` and usage errors need none.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import concurrent.futures
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
-
-from azure.core.credentials_async import AsyncTokenCredential
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui.azure import (
     AUTH_METHODS,
@@ -26,12 +30,17 @@ from tui.azure import (
     ClientFactory,
     SignInMemory,
     Target,
-    device_code_message,
     discover_target,
     make_credential,
     parse_authority,
 )
 from tui.resources import DEMO_ESTATE
+
+if TYPE_CHECKING:
+    from azure.core.credentials_async import AsyncTokenCredential
+
+LOOPBACK = "https://127.0.0.1/"  # where the emulator will listen (its port is known once it does)
+EMULATOR_START_TIMEOUT = 60.0  # seconds; it starts in well under one
 
 
 class UsageError(Exception):
@@ -91,35 +100,121 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--read-only", action="store_true", help="refuse every request that would change Azure")
 
 
+class EmulatorStart:
+    """The built-in emulator for --demo / --estate, started in a background thread by the first `begin` or
+    `wait`: the wizard's sign-in, after the first paint. (Started earlier, its imports would hold
+    the GIL while the first screen is drawn: on two cores that delays the paint by about the start's time.)
+
+    `wait` gives its info once it listens (the start's exception if it failed) and points
+    azure-identity at its managed-identity endpoint (IDENTITY_ENDPOINT, IDENTITY_HEADER) with NO_PROXY kept
+    for loopback; `stop` stops it (waiting for a start still running) and puts those variables back.
+    ``estate``: a loaded estate, or the path of the built-in demo estate (read in the thread: its loading and
+    the emulator's imports are most of the start).
+    """
+
+    def __init__(self, estate: Any, config: Mapping[str, Any] | None = None) -> None:
+        self._info: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
+        self._info.set_running_or_notify_cancel()  # a cancelled waiter must not cancel the start itself
+        self._emulator: Any = None  # tui.emulator.EmulatorThread, once started
+        self._saved_env: dict[str, str | None] | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(
+            target=self._start, args=(estate, dict(config or {})), name="emulator-start", daemon=True
+        )
+        self._begun = False
+
+    def begin(self) -> None:
+        """Start it in the background (once; later calls do nothing)."""
+        with self._lock:
+            if not self._begun:
+                self._begun = True
+                self._thread.start()
+
+    def _start(self, estate: Any, config: dict[str, Any]) -> None:
+        try:
+            from tui.emulator import EmulatorConfig, EmulatorThread, load_estate
+
+            model = load_estate(estate) if isinstance(estate, str) else estate
+            emulator = EmulatorThread(model, EmulatorConfig(**config))
+            info = emulator.start()
+        except BaseException as e:  # handed to whoever waits for it
+            self._info.set_exception(e)
+            return
+        self._emulator = emulator
+        self._info.set_result(info)
+
+    async def wait(self) -> dict[str, Any]:
+        """The emulator's info once it listens (``arm_endpoint``, ``ca_bundle``, ``tenant_id``, ...)."""
+        self.begin()
+        return self._point_environment(await asyncio.wrap_future(self._info))
+
+    def _point_environment(self, info: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if self._saved_env is None:
+                self._saved_env = _set_env(
+                    {
+                        "IDENTITY_ENDPOINT": info["identity_endpoint"],
+                        "IDENTITY_HEADER": info["identity_header"],
+                        "NO_PROXY": "127.0.0.1,localhost",
+                    },
+                    keep_existing=frozenset({"NO_PROXY"}),
+                )
+        return info
+
+    def stop(self) -> None:
+        """Stop the emulator and restore the environment (idempotent; waits for a start still running)."""
+        with self._lock:
+            begun, self._begun = self._begun, True  # never begins after this
+        if begun:
+            self._thread.join(EMULATOR_START_TIMEOUT)
+        elif not self._info.done():
+            self._info.set_exception(RuntimeError("the built-in emulator was stopped before it started"))
+        if self._emulator is not None:
+            self._emulator.stop()
+        with self._lock:
+            saved, self._saved_env = self._saved_env, {}
+        for name, value in (saved or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @dataclass(frozen=True)
 class Connection:
     """What the product talks to: target, how to sign in, and the emulator it started (if any).
 
     Frozen: a resolved cloud or another sign-in method is a new Connection (`resolved`, `with_auth`). ``close``
-    stops the emulator and puts back the process environment `connect` changed for it.
+    stops the emulator and puts back the process environment it changed.
     """
 
     target: Target
     auth: str
     tenant: str | None
     read_only: bool
-    emulator: Any = None  # tui.emulator.EmulatorThread, kept only to stop it
+    emulator: EmulatorStart | None = None  # the emulator `connect` started, if any
     estate: str | None = None  # the estate file the emulator serves
     client_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. retry settings for every client
     authority_host: str | None = None  # --authority-host
     discover: bool = False  # a custom endpoint whose cloud metadata has not been read yet
     memory: SignInMemory | None = None  # remembered device code / browser sign-ins
-    saved_env: Mapping[str, str | None] = field(default_factory=dict)  # variables `connect` set: old values
+    starting: bool = False  # the emulator is starting: its endpoint and tenant come with `resolved`
 
     async def resolved(self) -> Connection:
-        """This connection with a custom endpoint's cloud metadata read (where to sign in, the ARM audience);
-        CloudMetadataError (a ValueError) when it cannot be read."""
-        if not self.discover:
-            return self
+        """This connection with the emulator started (waiting for it) and a custom endpoint's cloud metadata
+        read (where to sign in, the ARM audience). CloudMetadataError (a ValueError) when the metadata cannot
+        be read; the start's error (EstateError, EmulatorStartError: ValueErrors) when the emulator failed."""
+        connection = self
+        if self.starting and self.emulator is not None:
+            info = await self.emulator.wait()
+            target = Target.for_endpoint(info["arm_endpoint"], ca_bundle=info["ca_bundle"])
+            connection = replace(self, target=target, tenant=info["tenant_id"], starting=False)
+        if not connection.discover:
+            return connection
         target = await discover_target(
-            self.target.arm_endpoint, self.target.ca_bundle, authority_host=self.authority_host
+            connection.target.arm_endpoint, connection.target.ca_bundle, authority_host=self.authority_host
         )
-        return replace(self, target=target, discover=False)
+        return replace(connection, target=target, discover=False)
 
     def with_auth(self, auth: str) -> Connection:
         return self if auth == self.auth else replace(self, auth=auth)
@@ -136,6 +231,8 @@ class Connection:
                 print(self.memory.note, file=err, flush=True)
 
         def prompt(uri: str, code: str, expires_on: datetime) -> None:
+            from tui.azure import device_code_message  # azure-identity: loaded for sign-in only
+
             print(device_code_message(uri, code), file=err, flush=True)
 
         return self.credential(device_code_prompt=prompt) if self.auth == "device-code" else self.credential()
@@ -161,11 +258,6 @@ class Connection:
         """Stop the emulator and restore the environment (idempotent)."""
         if self.emulator is not None:
             self.emulator.stop()
-        for name, value in self.saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _set_env(
@@ -188,37 +280,28 @@ def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
             parse_authority(args.authority_host)
         except ValueError as e:
             raise UsageError(f"--authority-host: {e}") from None
-    estate = str(DEMO_ESTATE) if args.demo else args.estate
-    if estate:
-        from tui.emulator import EmulatorConfig, EmulatorThread, EstateError, load_estate
+    if args.demo or args.estate:
+        estate: Any = str(DEMO_ESTATE)
+        if (
+            args.estate
+        ):  # the user's file: read now, so that a bad one is a usage error before anything starts
+            from tui.emulator import EstateError, load_estate
 
-        try:
-            model = load_estate(estate)
-        except EstateError as e:
-            raise UsageError(str(e)) from None
-        thread = EmulatorThread(model, EmulatorConfig(**emulator_config))
-        info = thread.start()
-        # The managed-identity endpoint is how azure-identity finds the emulator's tokens.
-        saved = _set_env(
-            {
-                "IDENTITY_ENDPOINT": info["identity_endpoint"],
-                "IDENTITY_HEADER": info["identity_header"],
-                "NO_PROXY": "127.0.0.1,localhost",
-            },
-            keep_existing=frozenset({"NO_PROXY"}),
-        )
-        target = Target.for_endpoint(info["arm_endpoint"], ca_bundle=info["ca_bundle"])
+            try:
+                estate = load_estate(args.estate)
+            except EstateError as e:
+                raise UsageError(str(e)) from None
         return Connection(
-            target,
+            Target.for_endpoint(LOOPBACK),
             "managed-identity",
-            info["tenant_id"],
+            None,
             args.read_only,
-            thread,
-            estate,
+            EmulatorStart(estate, emulator_config),
+            args.estate or str(DEMO_ESTATE),
             authority_host=args.authority_host,
             discover=True,
             memory=SignInMemory(allow_unencrypted=args.allow_unencrypted_token_cache),
-            saved_env=saved,
+            starting=True,
         )
     if args.ca_bundle and not args.arm_endpoint:
         raise UsageError("--ca-bundle goes with --arm-endpoint")

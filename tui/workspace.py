@@ -6,14 +6,28 @@ No Textual imports: the wizard model (tui/wizard.py) owns one Workspace and the 
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
-from tui.azure import ArmPacer, ClientFactory, DeviceCodePrompt, describe_identity
+from tui.azure import ArmPacer, describe_identity, load_identity_sdk, load_management_sdks
 from tui.connect import Connection
 from tui.model import Inventory
 from tui.services.concurrency import Progress
 from tui.services.inventory import InventoryService
 from tui.services.vaults import VaultService
+
+if TYPE_CHECKING:
+    from tui.azure import ClientFactory, DeviceCodePrompt
+
+
+# The management SDKs take about a second of CPU to import, holding the GIL: start after the signed-in step
+# has been drawn, not alongside it.
+SDK_LOAD_DELAY = 0.5  # seconds
+
+
+async def _load_management_sdks_soon() -> None:
+    await asyncio.sleep(SDK_LOAD_DELAY)
+    await asyncio.to_thread(load_management_sdks)
 
 
 class Workspace:
@@ -22,6 +36,7 @@ class Workspace:
         self.credential: Any = None
         self.factory: ClientFactory | None = None
         self.pacer = ArmPacer()
+        self._loading: asyncio.Future[None] | None = None  # the management SDKs, loading in a worker thread
 
     def open(
         self, device_code_prompt: DeviceCodePrompt | None = None, auth: str | None = None
@@ -40,9 +55,14 @@ class Workspace:
         """Sign in afresh with ``auth``: read a custom cloud's metadata (once), rebuild credential and clients,
         get a token and say who we are. CloudMetadataError when the cloud cannot be read."""
         await self.close()
-        self.connection = await self.connection.resolved()
+        self.connection = await self.connection.resolved()  # waits for the demo emulator to start
+        await asyncio.to_thread(load_identity_sdk)  # the first time, off the event loop: the UI stays live
         self.open(device_code_prompt=device_code_prompt, auth=auth)
-        return await self.identity()
+        identity = await self.identity()
+        if self._loading is None:  # what the next steps' clients need, loaded while the user reads this one
+            self._loading = asyncio.ensure_future(_load_management_sdks_soon())
+            self._loading.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure shows later
+        return identity
 
     def cancel_sign_in(self) -> None:
         """Stop a sign-in that waits for the user (device code); its token request fails."""
@@ -72,4 +92,6 @@ class Workspace:
         return VaultService(self.factory)
 
     async def scan(self, subscription_id: str, progress: Progress | None = None) -> Inventory:
+        if self._loading is not None:  # the SDKs still loading: wait here, not with the event loop stopped
+            await asyncio.shield(self._loading)
         return await self.inventory(progress).scan([subscription_id])

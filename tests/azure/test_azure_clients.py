@@ -11,6 +11,7 @@ from azure.mgmt.compute.aio import ComputeManagementClient
 from azure.mgmt.network.aio import NetworkManagementClient
 from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
 from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
+from azure.mgmt.resource.locks.aio import ManagementLockClient
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
 from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
@@ -191,6 +192,9 @@ async def test_clients_are_built_for_the_target(recording_transport: Any, static
     assert isinstance(factory.network(SUB), NetworkManagementClient)
     assert isinstance(factory.recovery_services(SUB), RecoveryServicesClient)
     assert isinstance(factory.backup(SUB), RecoveryServicesBackupClient)
+    assert isinstance(factory.locks(SUB), ManagementLockClient)
+    assert isinstance(factory.registration(SUB), ResourceManagementClient)
+    assert factory.registration(SUB) is not factory.resources(SUB)  # the one client that may register
     assert factory.compute(SUB) is factory.compute(SUB.upper())  # cached per (kind, subscription)
     assert factory.compute(SUB) is not factory.compute(SUB.replace("1", "2"))
 

@@ -125,3 +125,24 @@ def test_sovereign_clouds_keep_their_authority_unless_overridden() -> None:
     moved = gov.with_authority("https://login.partner.example")
     assert moved.authority_host == "https://login.partner.example" and moved.disable_instance_discovery
     assert moved.arm_endpoint == gov.arm_endpoint and moved.credential_scopes == gov.credential_scopes
+
+
+@pytest.mark.parametrize("name", sorted(CLOUDS))
+def test_each_named_cloud_agrees_with_the_sdks_own_tables(name: str) -> None:
+    """The table is written out so that naming a cloud loads no SDK: it must still say what the SDKs say
+    (azure-mgmt-core's ARM endpoints and scopes, which the clients default to; azure-identity's authorities)."""
+    from azure.identity import AzureAuthorityHosts
+    from azure.mgmt.core.tools import get_arm_endpoints
+
+    cloud = CLOUDS[name]
+    sdk = get_arm_endpoints(cloud.sdk_cloud)
+    assert (cloud.arm_endpoint, cloud.credential_scope) == (
+        sdk["resource_manager"],
+        sdk["credential_scopes"][0],
+    )
+    authorities = {
+        AzureClouds.AZURE_PUBLIC_CLOUD: AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+        AzureClouds.AZURE_US_GOVERNMENT: AzureAuthorityHosts.AZURE_GOVERNMENT,
+        AzureClouds.AZURE_CHINA_CLOUD: AzureAuthorityHosts.AZURE_CHINA,
+    }
+    assert cloud.authority_host == "https://" + authorities[cloud.sdk_cloud]

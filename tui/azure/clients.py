@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import ssl
 import urllib.request
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aiohttp
-from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
-from azure.core.pipeline.transport import AioHttpTransport, AsyncHttpTransport
-from azure.mgmt.compute.aio import ComputeManagementClient
-from azure.mgmt.network.aio import NetworkManagementClient
-from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
-from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
-from azure.mgmt.resource.locks.aio import ManagementLockClient
-from azure.mgmt.resource.resources.aio import ResourceManagementClient
-from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 from tui import __version__
 
 from .clouds import Target
 from .pacing import ArmPacer, PacingPolicy
 from .readonly import AutoRegistrationGuard, read_only_policies
+
+if (
+    TYPE_CHECKING
+):  # an SDK loads with the first client of its kind (CLIENT_CLASSES), aiohttp with the first transport
+    import aiohttp
+    from azure.core.credentials_async import AsyncTokenCredential
+    from azure.core.pipeline.transport import AsyncHttpTransport
+    from azure.mgmt.compute.aio import ComputeManagementClient
+    from azure.mgmt.network.aio import NetworkManagementClient
+    from azure.mgmt.recoveryservices.aio import RecoveryServicesClient
+    from azure.mgmt.recoveryservicesbackup.aio import RecoveryServicesBackupClient
+    from azure.mgmt.resource.locks.aio import ManagementLockClient
+    from azure.mgmt.resource.resources.aio import ResourceManagementClient
+    from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -38,6 +43,7 @@ __all__ = [
     "RequestIdHook",
     "ResponseObserver",
     "default_user_agent",
+    "load_management_sdks",
 ]
 
 _LOG = logging.getLogger(__name__)
@@ -45,7 +51,6 @@ _LOG = logging.getLogger(__name__)
 ResponseObserver = Callable[[str, str, int, Mapping[str, str]], None]
 """Called for every HTTP response (each retry included) with ``(method, url, status, headers)``."""
 
-_C = TypeVar("_C")
 
 # azure-core gives up after 3 retries on 429/5xx. A readiness scan of a large estate meets throttling and
 # transient errors often enough that a few more (each waits the service's Retry-After) beat an "unknown" VM.
@@ -59,6 +64,31 @@ LRO_TIMEOUT = 1800.0  # seconds the services follow a long-running operation bef
 MAX_CONNECTIONS = 100  # open connections across every client and subscription (aiohttp's default)
 # The one client kind allowed to register a resource provider: the wizard's explicit, confirmed action.
 REGISTRATION = "registration"
+# Each client kind's class: (module, name). Imported when the first client of its kind is built (or ahead
+# of it, in a worker thread, by `load_management_sdks`): no management SDK loads with the wizard's frame.
+CLIENT_CLASSES: dict[str, tuple[str, str]] = {
+    "subscriptions": ("azure.mgmt.resource.subscriptions.aio", "SubscriptionClient"),
+    "resources": ("azure.mgmt.resource.resources.aio", "ResourceManagementClient"),
+    REGISTRATION: ("azure.mgmt.resource.resources.aio", "ResourceManagementClient"),
+    "locks": ("azure.mgmt.resource.locks.aio", "ManagementLockClient"),
+    "compute": ("azure.mgmt.compute.aio", "ComputeManagementClient"),
+    "network": ("azure.mgmt.network.aio", "NetworkManagementClient"),
+    "recovery_services": ("azure.mgmt.recoveryservices.aio", "RecoveryServicesClient"),
+    "backup": ("azure.mgmt.recoveryservicesbackup.aio", "RecoveryServicesBackupClient"),
+}
+
+
+def client_class(kind: str) -> type:
+    """The SDK class of a client kind, imported on first use."""
+    module, name = CLIENT_CLASSES[kind]
+    return getattr(importlib.import_module(module), name)
+
+
+def load_management_sdks() -> None:
+    """Import every management SDK the factory builds clients from (about a second): a worker thread may do
+    it once signed in, so the first scan does not stop the event loop (and the screen) meanwhile."""
+    for module, _name in CLIENT_CLASSES.values():
+        importlib.import_module(module)
 
 
 class _AutoRegistrationLogFilter(logging.Filter):
@@ -216,53 +246,53 @@ class ClientFactory:
 
     def subscriptions(self) -> SubscriptionClient:
         """The (tenant-level) subscription client."""
-        return self._get("subscriptions", "", SubscriptionClient)
+        return self._get("subscriptions", "")
 
     def resources(self, subscription_id: str) -> ResourceManagementClient:
         """Resource groups, providers, generic resources."""
-        return self._get("resources", subscription_id, ResourceManagementClient)
+        return self._get("resources", subscription_id)
 
     def registration(self, subscription_id: str) -> ResourceManagementClient:
         """The one client whose ``providers.register`` is let through (still refused by --read-only): for
         the user's explicit, confirmed "Register" action. Every other client refuses registration."""
-        return self._get(REGISTRATION, subscription_id, ResourceManagementClient)
+        return self._get(REGISTRATION, subscription_id)
 
     def locks(self, subscription_id: str) -> ManagementLockClient:
         """Management locks (Microsoft.Authorization/locks)."""
-        return self._get("locks", subscription_id, ManagementLockClient)
+        return self._get("locks", subscription_id)
 
     def compute(self, subscription_id: str) -> ComputeManagementClient:
         """VMs, disks, run command."""
-        return self._get("compute", subscription_id, ComputeManagementClient)
+        return self._get("compute", subscription_id)
 
     def network(self, subscription_id: str) -> NetworkManagementClient:
         """NICs, NSGs, route tables, effective rules."""
-        return self._get("network", subscription_id, NetworkManagementClient)
+        return self._get("network", subscription_id)
 
     def recovery_services(self, subscription_id: str) -> RecoveryServicesClient:
         """Recovery Services vaults."""
-        return self._get("recovery_services", subscription_id, RecoveryServicesClient)
+        return self._get("recovery_services", subscription_id)
 
     def backup(self, subscription_id: str) -> RecoveryServicesBackupClient:
         """Azure Backup: policies, protected items, backup status."""
-        return self._get("backup", subscription_id, RecoveryServicesBackupClient)
+        return self._get("backup", subscription_id)
 
-    def _get(self, kind: str, subscription_id: str, cls: type[_C]) -> _C:
+    def _get(self, kind: str, subscription_id: str) -> Any:
         if self._closed:
             raise RuntimeError("ClientFactory is closed")
         key = (kind, subscription_id.lower())
         client = self._clients.get(key)
         if client is None:
-            client = self._build(cls, subscription_id, refuse_registration=kind != REGISTRATION)
+            client = self._build(kind, subscription_id)
             self._clients[key] = client
         return client
 
-    def _build(self, cls: type[_C], subscription_id: str, *, refuse_registration: bool = True) -> _C:
+    def _build(self, kind: str, subscription_id: str) -> Any:
         per_call: list[Any] = []
         per_retry: list[Any] = []
         if self.read_only:
             per_call, per_retry = read_only_policies()
-        elif refuse_registration:
+        elif kind != REGISTRATION:
             per_retry = [AutoRegistrationGuard()]
         if self.pacer is not None:
             per_retry.append(PacingPolicy(self.pacer))
@@ -280,9 +310,10 @@ class ClientFactory:
             kwargs["proxies"] = proxy
         if self.target.sdk_cloud is not None:
             kwargs["cloud_setting"] = self.target.sdk_cloud
-        if cls is SubscriptionClient:  # tenant-level: no subscription_id
+        cls = client_class(kind)
+        if kind == "subscriptions":  # tenant-level: no subscription_id
             return cls(self.credential, **kwargs)
-        return cls(self.credential, subscription_id, **kwargs)  # type: ignore[call-arg]
+        return cls(self.credential, subscription_id, **kwargs)
 
     def _env_proxy(self) -> dict[str, str] | None:
         """The proxy for the ARM endpoint from HTTPS_PROXY / HTTP_PROXY and NO_PROXY, read once.
@@ -300,6 +331,9 @@ class ClientFactory:
     def _new_transport(self) -> AsyncHttpTransport:
         if self._transport_factory is not None:
             return self._transport_factory()
+        import aiohttp
+        from azure.core.pipeline.transport import AioHttpTransport
+
         if not self._share_session:
             return AioHttpTransport(
                 connection_verify=self.target.ca_bundle or True, **self._connection_kwargs

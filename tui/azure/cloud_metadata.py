@@ -12,16 +12,18 @@ answers one cloud object for every api-version; Azure's public ARM answers a lis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core import AsyncPipelineClient
 from azure.core.exceptions import AzureError
 from azure.core.pipeline.policies import AsyncRetryPolicy, HeadersPolicy, UserAgentPolicy
-from azure.core.pipeline.transport import AioHttpTransport, AsyncHttpTransport
 from azure.core.rest import HttpRequest
 
 from .clouds import CUSTOM_CLOUD, Target, normalise_endpoint, parse_authority, scope_for_audience
 from .errors import Problem, explain
+
+if TYPE_CHECKING:
+    from azure.core.pipeline.transport import AsyncHttpTransport
 
 __all__ = [
     "METADATA_API_VERSION",
@@ -110,9 +112,12 @@ async def read_cloud_metadata(
     do) and parse it. Every failure is a CloudMetadataError that says what happened and what to do."""
     url = metadata_url(arm_endpoint)
     policies = [HeadersPolicy(), UserAgentPolicy(), AsyncRetryPolicy(retry_total=2, retry_backoff_factor=0.2)]
-    own = transport or AioHttpTransport(connection_verify=ca_bundle or True)
+    if transport is None:
+        from azure.core.pipeline.transport import AioHttpTransport  # aiohttp: loaded when first needed
+
+        transport = AioHttpTransport(connection_verify=ca_bundle or True)
     try:
-        async with AsyncPipelineClient(url, policies=policies, transport=own) as client:
+        async with AsyncPipelineClient(url, policies=policies, transport=transport) as client:
             response = await client.send_request(
                 HttpRequest("GET", url, headers={"Accept": "application/json"})
             )

@@ -6,8 +6,6 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from azure.core import AzureClouds
-from azure.identity import AzureAuthorityHosts
-from azure.mgmt.core.tools import get_arm_endpoints
 
 __all__ = [
     "CLOUDS",
@@ -33,38 +31,37 @@ class Cloud:
     sdk_cloud: AzureClouds
 
 
-def _cloud(name: str, sdk_cloud: AzureClouds, authority_host: str, portal: str) -> Cloud:
-    endpoints = get_arm_endpoints(sdk_cloud)  # the SDK's own table, so scopes match what clients default to
-    return Cloud(
-        name=name,
-        arm_endpoint=endpoints["resource_manager"],
-        credential_scope=endpoints["credential_scopes"][0],
-        authority_host=authority_host,
-        portal=portal,
-        sdk_cloud=sdk_cloud,
-    )
-
-
+# Each cloud's ARM endpoint and token scope as azure-mgmt-core's `get_arm_endpoints(AzureClouds.X)` gives
+# them (what the clients default to), its authority as azure-identity's `AzureAuthorityHosts`: written out so
+# that naming a cloud (`--cloud`, `--help`) loads neither library; tests/azure/test_azure_clouds.py checks
+# them against both.
 CLOUDS: dict[str, Cloud] = {
-    c.name: c
-    for c in (
-        _cloud(
+    name: Cloud(name, f"https://{arm}/", scope, f"https://{login}", f"https://{portal}", sdk)
+    for name, arm, scope, login, portal, sdk in (
+        # name, ARM host, token scope, authority host, portal host, azure-core's cloud setting
+        (
             "AzureCloud",
+            "management.azure.com",
+            "https://management.azure.com/.default",
+            "login.microsoftonline.com",
+            "portal.azure.com",
             AzureClouds.AZURE_PUBLIC_CLOUD,
-            "https://" + AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
-            "https://portal.azure.com",
         ),
-        _cloud(
+        (
             "AzureUSGovernment",
+            "management.usgovcloudapi.net",
+            "https://management.core.usgovcloudapi.net/.default",
+            "login.microsoftonline.us",
+            "portal.azure.us",
             AzureClouds.AZURE_US_GOVERNMENT,
-            "https://" + AzureAuthorityHosts.AZURE_GOVERNMENT,
-            "https://portal.azure.us",
         ),
-        _cloud(
+        (
             "AzureChinaCloud",
+            "management.chinacloudapi.cn",
+            "https://management.chinacloudapi.cn/.default",
+            "login.chinacloudapi.cn",
+            "portal.azure.cn",
             AzureClouds.AZURE_CHINA_CLOUD,
-            "https://" + AzureAuthorityHosts.AZURE_CHINA,
-            "https://portal.azure.cn",
         ),
     )
 }
@@ -76,11 +73,7 @@ PUBLIC_CLOUD_SCOPE = CLOUDS[DEFAULT_CLOUD].credential_scope  # "https://manageme
 # Microsoft Entra's own authorities (and the public cloud's old alias): MSAL knows them, so it may validate
 # them through instance discovery; for any other authority discovery must be off.
 KNOWN_AUTHORITY_HOSTS = frozenset(
-    {
-        AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
-        AzureAuthorityHosts.AZURE_GOVERNMENT,
-        AzureAuthorityHosts.AZURE_CHINA,
-    }
+    {urlsplit(c.authority_host).netloc for c in CLOUDS.values()}
     | {"login.windows.net", "login.microsoft.com"}
 )
 

@@ -8,33 +8,22 @@ import base64
 import binascii
 import json
 import threading
-from typing import Any
-
-from azure.core.credentials_async import AsyncTokenCredential
-from azure.identity import DeviceCodeCredential, InteractiveBrowserCredential
-from azure.identity.aio import (
-    AzureCliCredential,
-    DefaultAzureCredential,
-    EnvironmentCredential,
-    ManagedIdentityCredential,
-)
+from typing import TYPE_CHECKING, Any
 
 from .clouds import Target
-from .interactive import (
-    CancellableTransport,
-    DeviceCodePrompt,
-    InteractiveSignIn,
-    ThreadedCredential,
-    loop_prompt,
-)
-from .token_cache import SignInMemory
+
+if TYPE_CHECKING:  # azure-identity (and msal) load in make_credential: the wizard paints before either
+    from azure.core.credentials_async import AsyncTokenCredential
+
+    from .interactive import DeviceCodePrompt, InteractiveSignIn
+    from .token_cache import SignInMemory
 
 __all__ = [
     "AUTH_METHODS",
     "INTERACTIVE_METHODS",
-    "DeviceCodePrompt",
-    "ThreadedCredential",
+    "authority_kwargs",
     "describe_identity",
+    "load_identity_sdk",
     "make_credential",
 ]
 
@@ -43,6 +32,12 @@ AUTH_METHODS: tuple[str, ...] = ("default", "cli", "device-code", "browser", "en
 
 INTERACTIVE_METHODS = frozenset({"device-code", "browser"})
 """The methods that ask a person to sign in (and so are remembered between runs)."""
+
+
+def load_identity_sdk() -> None:
+    """Import azure-identity's credentials (and msal): a worker thread may do it ahead of `make_credential`,
+    so that the event loop goes on drawing meanwhile."""
+    import azure.identity.aio  # noqa: F401
 
 
 def authority_kwargs(target: Target) -> dict[str, Any]:
@@ -65,6 +60,10 @@ def _interactive(
     device_code_prompt: DeviceCodePrompt | None,
     memory: SignInMemory | None,
 ) -> InteractiveSignIn:
+    from azure.identity import DeviceCodeCredential, InteractiveBrowserCredential
+
+    from .interactive import CancellableTransport, InteractiveSignIn, loop_prompt
+
     kwargs = authority_kwargs(target)
     cancelled = threading.Event()
     kwargs["transport"] = CancellableTransport(
@@ -108,6 +107,13 @@ def make_credential(
     when ``auth == "device-code"`` and a prompt is given. ``memory`` remembers device code and browser
     sign-ins between runs (None: this process only). Unknown ``auth`` raises ValueError.
     """
+    from azure.identity.aio import (
+        AzureCliCredential,
+        DefaultAzureCredential,
+        EnvironmentCredential,
+        ManagedIdentityCredential,
+    )
+
     match auth:
         case "default":
             kwargs = authority_kwargs(target)

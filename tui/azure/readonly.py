@@ -26,7 +26,6 @@ from urllib.parse import unquote, urlsplit
 from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import SansIOHTTPPolicy
-from azure.mgmt.core.exceptions import ARMErrorFormat
 
 __all__ = [
     "READ_ONLY_POST_SUFFIXES",
@@ -73,6 +72,8 @@ class ProviderNotRegisteredError(ResourceExistsError):
     """
 
     def __init__(self, namespace: str, subscription_id: str, response: Any = None) -> None:
+        from azure.mgmt.core.exceptions import ARMErrorFormat  # with the clients, not at startup
+
         super().__init__(response=response, error_format=ARMErrorFormat)
         self.namespace = namespace
         self.subscription_id = subscription_id

@@ -21,12 +21,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import platformdirs
-from azure.identity import AuthenticationRecord, TokenCachePersistenceOptions
-from azure.identity._persistent_cache import _get_persistence  # private: see _platform_persistence
+
+if TYPE_CHECKING:  # azure-identity loads when a sign-in is looked up or remembered, not at startup
+    from azure.identity import AuthenticationRecord, TokenCachePersistenceOptions
 
 __all__ = ["CACHE_NAME", "CONFIG_DIR_ENV", "SignInMemory", "config_dir"]
 
@@ -78,6 +79,8 @@ def _platform_persistence(cache_name: str, allow_unencrypted: bool) -> Any:
     private helper; using it is the only way to find the same store it writes to. Raises ValueError when
     encryption is impossible and ``allow_unencrypted`` is False, as azure-identity itself does.
     """
+    from azure.identity._persistent_cache import _get_persistence  # private: see above
+
     return _get_persistence(
         allow_unencrypted=allow_unencrypted, account_name="MSALCache", cache_name=cache_name
     )
@@ -138,6 +141,8 @@ class SignInMemory:
             return None
         if not encrypted:
             self.note = f"Sign-in is remembered in {self.cache_file()} (not encrypted, readable only by you)."
+        from azure.identity import TokenCachePersistenceOptions
+
         self._options = TokenCachePersistenceOptions(
             name=CACHE_NAME, allow_unencrypted_storage=self.allow_unencrypted
         )
@@ -145,6 +150,8 @@ class SignInMemory:
 
     # -- records ------------------------------------------------------------------------------------------
     def _records(self) -> list[AuthenticationRecord]:
+        from azure.identity import AuthenticationRecord
+
         try:
             doc = json.loads(self.records_path.read_text(encoding="utf-8"))
             return [AuthenticationRecord.deserialize(json.dumps(r)) for r in doc.get("records", [])]

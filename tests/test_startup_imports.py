@@ -1,0 +1,98 @@
+"""What starting the wizard, `--help` and the usage errors load: no Azure management SDK, no azure-identity,
+no msal, no HTTP client and no emulator. They load where they are used (a client's builder, the sign-in, the
+emulator's start), after the first screen is drawn (issue 9, item 1; the times are in bench/startup.py).
+
+Each case runs in a fresh interpreter, so what an earlier test imported cannot hide an import.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import screens
+
+# Module prefixes that must not be loaded before the first paint.
+HEAVY = ("azure.mgmt", "azure.identity", "msal", "msal_extensions", "aiohttp", "requests", "tui.emulator")
+
+SCREENS = sorted(f"screens.{m.name}" for m in pkgutil.iter_modules(screens.__path__))
+
+REPORT = """
+import json, sys
+heavy = {heavy!r}
+print(json.dumps(sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))))
+"""
+
+
+def loaded_after(code: str) -> list[str]:
+    """The heavy modules a fresh interpreter holds after running ``code`` (its output is discarded)."""
+    script = textwrap.dedent(code) + REPORT.format(heavy=HEAVY)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_screens_are_found():
+    assert {"screens.signin", "screens.subscription", "screens.summary"} <= set(SCREENS)
+
+
+def test_importing_the_app_the_cli_and_every_screen_loads_no_azure_sdk_client_or_identity():
+    modules = ["tui.app", "tui.cli", "tui.connect", "tui.workspace", "tui.azure", *SCREENS]
+    assert loaded_after("\n".join(f"import {m}" for m in modules)) == []
+
+
+def test_the_app_built_for_the_demo_loads_nothing_heavy_before_it_runs():
+    """What `vmbackup-prep --demo` does before the first paint: options, connection, the App."""
+    code = """
+    from tui.cli import _wizard_parser
+    from tui.connect import connect
+    from tui.app import VmBackupPrepApp
+    connection = connect(_wizard_parser().parse_args(["--demo"]))
+    VmBackupPrepApp(connection)
+    connection.close()
+    """
+    assert loaded_after(code) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["check", "--help"],
+        ["protect", "--help"],
+        ["rules"],
+        ["--no-such-option"],
+        ["check", "--no-such-option"],
+        ["--ca-bundle", "/nonexistent.pem"],  # a usage error found after parsing
+    ],
+    ids=" ".join,
+)
+def test_help_rules_and_usage_errors_load_no_sdk(argv):
+    code = f"""
+    import contextlib, io
+    from tui.cli import main
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            status = main({argv!r})
+        except SystemExit as e:
+            status = e.code
+    assert status in (0, 2), status
+    """
+    assert loaded_after(code) == []
+
+
+def test_a_client_loads_its_sdk_when_it_is_built():
+    """The other side: a client's builder loads its own SDK, and only that one (the check can fail)."""
+    code = """
+    from tui.azure import ClientFactory, Target
+    factory = ClientFactory(Target.for_cloud(), object(), share_session=False)
+    factory.compute("00000000-0000-0000-0000-000000000000")
+    """
+    loaded = loaded_after(code)
+    assert "azure.mgmt.compute" in loaded and "aiohttp" in loaded
+    assert not [m for m in loaded if m.startswith(("azure.mgmt.network", "azure.identity", "tui.emulator"))]
