@@ -128,8 +128,8 @@ class VmBackupPrepApp(App[None]):
             yield StepSidebar(id="sidebar")
             with Vertical(id="content"):
                 with ContentSwitcher(initial=self.current, id="steps"):
-                    for step in STEPS:
-                        yield step(self.model).data_bind(VmBackupPrepApp.version)
+                    # only the first step: the others are built when first shown (a faster first paint)
+                    yield self._new_pane(self.current)
                 with Horizontal(id="nav"):
                     yield Button("◀ Back", id="back")
                     with Vertical(id="nav-middle"):
@@ -148,7 +148,8 @@ class VmBackupPrepApp(App[None]):
         """Tables and trees carry the theme's colours in their text: show every step again."""
         for pane in self.query(StepPane):
             pane.outdated()
-        self.pane().sync()
+        if (pane := self._shown_pane()) is not None:
+            pane.sync()
         self._show_nav()
 
     async def on_unmount(self) -> None:
@@ -158,6 +159,14 @@ class VmBackupPrepApp(App[None]):
     def pane(self, step_id: str | None = None) -> StepPane:
         return self.query_one(f"#{step_id or self.current}", StepPane)
 
+    def _new_pane(self, step_id: str) -> StepPane:
+        step = next(s for s in STEPS if step_id == s.STEP_ID)
+        return step(self.model).data_bind(VmBackupPrepApp.version)
+
+    def _shown_pane(self) -> StepPane | None:
+        """The current step's pane, once it is built (None for the moment it is being mounted)."""
+        return next((node for node in self.query(f"#{self.current}") if isinstance(node, StepPane)), None)
+
     def go(self, step_id: str) -> None:
         step = Step(step_id)
         if step != self.current and step not in self.model.reachable():
@@ -165,9 +174,14 @@ class VmBackupPrepApp(App[None]):
             return
         self.current = step
 
-    def watch_current(self, step: Step) -> None:
+    async def watch_current(self, step: Step) -> None:
         self.visited.add(step)
-        self.query_one("#steps", ContentSwitcher).current = step
+        switcher = self.query_one("#steps", ContentSwitcher)
+        if not switcher.query_children(f"#{step}"):
+            await switcher.mount(self._new_pane(step))
+        if step != self.current:  # another step was chosen while this one was being built
+            return
+        switcher.current = step
         self.pane().arrive()
         self._show_nav()
         self.call_after_refresh(self._focus_step)
@@ -197,7 +211,8 @@ class VmBackupPrepApp(App[None]):
         done = {s for s in self.visited if s != self.current and s in reachable}
         self.query_one(StepSidebar).show([(s.STEP_ID, s.TITLE) for s in STEPS], self.current, done, reachable)
         index = ORDER.index(self.current)
-        reason = self.pane().blocked_reason()
+        shown = self._shown_pane()
+        reason = shown.blocked_reason() if shown is not None else "…"
         self.query_one("#back", Button).disabled = index == 0
         last = index == len(ORDER) - 1
         nxt = self.query_one("#next", Button)
