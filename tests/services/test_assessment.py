@@ -8,7 +8,7 @@ rules a vault. The estate is scanned once (module fixture); the assertions are p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ import pytest_asyncio
 from azure.identity.aio import ManagedIdentityCredential
 
 from tests.conftest import read_request_log
+from tests.rules.factories import SUB_ID, make_vm, vault_id
 from tui.azure import ArmPacer, ClientFactory, Target
 from tui.emulator import Emulator, EmulatorConfig, parse_estate
 from tui.emulator import builders as b
@@ -504,12 +505,11 @@ def test_vault_facts(scanned: Scanned):
 
 
 def _region_vault(name: str, *, protected: int, crr: bool, unreadable: bool = False) -> VaultFacts:
-    sub = "00000000-0000-4000-8000-0000000000aa"
     vault = VaultFacts(
-        id=f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/{name}",
+        id=vault_id(name),
         name=name,
-        subscription_id=sub,
-        resource_group="rg",
+        subscription_id=SUB_ID,
+        resource_group="rg-backup",
         location="westeurope",
         redundancy="GeoRedundant",
         cross_region_restore=crr,
@@ -525,19 +525,8 @@ def test_a_vault_whose_items_could_not_be_read_never_decides_a_vms_verdict():
     """Found by the heavy-fault test: the protected items of a vault with Cross Region Restore failed to
     read, its count read 0, so it became the 'emptiest' vault of the region and a confidential VM (which CRR
     does not support) turned blocked, although the clean run assesses it against the other vault."""
-    sub = SubscriptionFacts(id="00000000-0000-4000-8000-0000000000aa", name="s", state="Enabled")
-    sub.provider_state = "Registered"
-    cvm = VmFacts(
-        id=f"/subscriptions/{sub.id}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/cvm",
-        name="cvm",
-        subscription_id=sub.id,
-        resource_group="rg",
-        location="westeurope",
-        vm_size="Standard_DC4as_v6",
-        power_state="running",
-        os_type="Linux",
-        security_type="ConfidentialVM",
-    )
+    sub = SubscriptionFacts(id=SUB_ID, name="s", state="Enabled", provider_state="Registered")
+    cvm = make_vm("cvm", vm_size="Standard_DC4as_v6", security_type="ConfidentialVM")
     plain = _region_vault("rsv-plain", protected=1, crr=False)
     rules = load_rules()
     clean = assess(
@@ -553,9 +542,9 @@ def test_a_vault_whose_items_could_not_be_read_never_decides_a_vms_verdict():
     assert any("protected items of vault rsv-crr" in r for r in faulty.unknown_reasons)
     assert [u.request_id for u in faulty.unreadable] == ["rid-1"]
     # an ordinary VM gets the same verdict against either vault: that verdict stands, against rsv-plain
-    vm = replace(cvm, id=cvm.id.replace("/cvm", "/plain"), name="plain", security_type=None)
+    vm = make_vm("plain")
     inventory = Inventory(
         [sub], [plain, _region_vault("rsv-crr", protected=3, crr=True, unreadable=True)], [vm]
     )
     ordinary = assess(inventory, rules).vms[0]
-    assert ordinary.vault is plain and ordinary.verdict != "unknown" and not ordinary.unreadable
+    assert ordinary.vault is plain and ordinary.verdict == "ready" and not ordinary.unreadable
