@@ -16,6 +16,7 @@ from tui.services.subscriptions import subscription_overview, unusable_reason
 from tui.textsafe import clean, markup
 from tui.widgets.busy import Busy, BusyBar
 from tui.widgets.dialogs import ConfirmDialog
+from tui.widgets.filtering import FilterInput, TypeToFilter
 from tui.wizard import Step, WizardModel
 
 REGISTER_BODY = (
@@ -30,7 +31,10 @@ class SubscriptionStep(StepPane):
     STEP_ID = Step.SUBSCRIPTION
     TITLE = "Subscription"
     PURPOSE = "Pick the subscription whose VMs you want to back up. Type to filter; Enter chooses."
-    KEYS: ClassVar = (("enter", "choose the highlighted subscription"),)
+    KEYS: ClassVar = (
+        ("enter", "choose the highlighted subscription"),
+        ("/ or a letter", "filter (escape or Enter back to the list)"),
+    )
 
     def __init__(self, model: WizardModel) -> None:
         super().__init__(model)
@@ -39,8 +43,8 @@ class SubscriptionStep(StepPane):
         self.advance_after: str | None = None  # the subscription whose scan the user waits for, to move on
 
     def body(self) -> ComposeResult:
-        yield Input(placeholder="filter by name or id", id="sub-filter")
-        table: DataTable[Text | str] = DataTable(id="sub-table", cursor_type="row", zebra_stripes=True)
+        yield FilterInput(placeholder="type or / to filter by name or id", id="sub-filter")
+        table = TypeToFilter(id="sub-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Subscription", "State", "Access", "RS provider", "VMs", "Id")
         yield table
         yield Static("", id="sub-status")
@@ -124,7 +128,13 @@ class SubscriptionStep(StepPane):
     def _filter(self) -> None:
         self.render_table()
 
+    @on(TypeToFilter.WantsFilter)
+    def _wants_filter(self, event: TypeToFilter.WantsFilter) -> None:
+        event.stop()
+        self.query_one("#sub-filter", FilterInput).take(event.text)
+
     @on(Input.Submitted, "#sub-filter")
+    @on(FilterInput.Done)
     def _filter_done(self) -> None:
         self.query_one("#sub-table", DataTable).focus()
 
