@@ -35,7 +35,7 @@ from tui.connect import Connection
 from tui.model import SubscriptionFacts
 from tui.resources import STYLESHEET
 from tui.session import Session
-from tui.textsafe import clean
+from tui.textsafe import clean, markup
 from tui.widgets.busy import Busy, BusyBar, reporter
 from tui.widgets.dialogs import ErrorDialog
 from tui.widgets.sidebar import StepSidebar
@@ -103,7 +103,7 @@ class VmBackupPrepApp(App[None]):
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "rerun", "Re-run"),
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+e", "export", "Export", priority=True),  # text fields bind ctrl+e (end of line)
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -272,14 +272,27 @@ class VmBackupPrepApp(App[None]):
 
     @on(SummaryStep.ExportRequested)
     def _export_requested(self) -> None:
-        self.action_export()
+        self.export_now()
 
     def action_export(self) -> None:
-        """The one export path (ctrl+e anywhere, the summary's Export button): to the summary, then write."""
+        """ctrl+e: from another step, to the summary, whose directory field says where the files will go
+        (nothing written yet); on the summary, write them (as its Export button and Enter do)."""
         if Step.SUMMARY not in self.model.reachable():
             self.notify("Choose a subscription first: there is nothing to export yet.", severity="warning")
             return
-        self.go(Step.SUMMARY)
+        if self.current != Step.SUMMARY:
+            self.go(Step.SUMMARY)
+            self.notify(
+                f"Export to {markup(self.model.export_dir)}? Enter or ctrl+e writes the JSON report, "
+                "Markdown summary and az script there; edit the directory first to write elsewhere.",
+                title="Export",
+                timeout=8,
+            )
+            return
+        self.export_now()
+
+    def export_now(self) -> None:
+        """The one export path (the summary's Export button, Enter in its field, ctrl+e on the summary)."""
         result = self.model.export()
         self.version = self.model.version
         if result.error is None:

@@ -54,11 +54,11 @@ async def test_every_step_shows_hostile_names_escaped(make_emulator, tmp_path):
         row = next(i for i, s in enumerate(shown) if "Fuzz \\x1b" in s)
         await pilot.press("ctrl+home", *["down"] * row, "enter")
         await settle(pilot, app)
-        assert app.session.subscription is not None and app.session.subscription.id == SUB
-        assert app.inventory is not None and {v.name for v in app.inventory.vms} == set(HOSTILE_VMS)
-        vault = app.inventory.vaults[0]
-        app.session.choose_vault(vault)
-        app.session.selected_vm_ids = [vm.id for vm in app.inventory.vms]
+        assert app.model.session.subscription is not None and app.model.session.subscription.id == SUB
+        assert app.model.inventory is not None and {v.name for v in app.model.inventory.vms} == set(HOSTILE_VMS)
+        vault = app.model.inventory.vaults[0]
+        app.model.session.choose_vault(vault)
+        app.model.session.selected_vm_ids = [vm.id for vm in app.model.inventory.vms]
         for step in ORDER[2:]:
             app.go(step)
             await settle(pilot, app)
