@@ -55,7 +55,9 @@ async def test_every_step_shows_hostile_names_escaped(make_emulator, tmp_path):
         await pilot.press("ctrl+home", *["down"] * row, "enter")
         await settle(pilot, app)
         assert app.model.session.subscription is not None and app.model.session.subscription.id == SUB
-        assert app.model.inventory is not None and {v.name for v in app.model.inventory.vms} == set(HOSTILE_VMS)
+        assert app.model.inventory is not None and {v.name for v in app.model.inventory.vms} == set(
+            HOSTILE_VMS
+        )
         vault = app.model.inventory.vaults[0]
         app.model.session.choose_vault(vault)
         app.model.session.selected_vm_ids = [vm.id for vm in app.model.inventory.vms]
