@@ -88,11 +88,20 @@ class StepPane(Vertical):
     def body(self) -> ComposeResult:
         yield from ()
 
-    @classmethod
-    def keys(cls) -> list[tuple[str, str]]:
-        """(key, what it does) for this step: its bindings and the keys of its widgets."""
-        bound = [(b.key, b.description) for b in cls.BINDINGS if isinstance(b, Binding) and b.description]
-        return bound + list(cls.KEYS)
+    def keys(self) -> list[tuple[str, str]]:
+        """(key, what it does) for this step, for the help: the bindings of the step and of the widgets it
+        holds (the ones this product defines), then ``KEYS`` (what no binding says, e.g. Enter on a list)."""
+        found: dict[str, str] = {}
+        for node in [self, *self.query("*")]:
+            for cls in type(node).__mro__:
+                if not cls.__module__.startswith(("screens.", "tui.")):
+                    continue
+                for b in cls.__dict__.get("BINDINGS", ()):
+                    if isinstance(b, Binding) and b.description:
+                        found.setdefault(self.app.get_key_display(b), b.tooltip or b.description)
+        for key, what in self.KEYS:
+            found.setdefault(key, what)
+        return list(found.items())
 
     # -- following the model ---------------------------------------------------------------------------
     def watch_version(self) -> None:

@@ -33,7 +33,7 @@ class SubscriptionStep(StepPane):
     PURPOSE = "Pick the subscription whose VMs you want to back up. Type to filter; Enter chooses."
     KEYS: ClassVar = (
         ("enter", "choose the highlighted subscription"),
-        ("/ or a letter", "filter (escape or Enter back to the list)"),
+        ("a letter", "filter (escape or Enter back to the list)"),
     )
 
     def __init__(self, model: WizardModel) -> None:

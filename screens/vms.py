@@ -36,8 +36,8 @@ class SelectableVmTable(TypeToFilter, VmTable):
     filter."""
 
     BINDINGS: ClassVar = [
-        Binding("space", "toggle", "Toggle"),
-        Binding("a", "toggle_all", "All"),
+        Binding("space", "toggle", "Toggle", tooltip="Toggle the highlighted VM"),
+        Binding("a", "toggle_all", "All", tooltip="Toggle every VM shown"),
     ]
 
     @dataclass
@@ -58,11 +58,7 @@ class VmsStep(StepPane):
     PURPOSE = (
         "Choose the VMs to prepare: space toggles, a toggles all, / filters. Dimmed VMs cannot be chosen."
     )
-    KEYS: ClassVar = (
-        ("space", "toggle the highlighted VM"),
-        ("a", "toggle every VM shown"),
-        ("/ or a letter", "filter (escape or Enter back to the list)"),
-    )
+    KEYS: ClassVar = (("a letter", "filter (escape or Enter back to the list)"),)
     DEFAULT_CSS = """
     VmsStep {
         #vms-filter { margin: 0; }

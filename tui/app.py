@@ -38,6 +38,7 @@ from tui.session import Session
 from tui.textsafe import clean, markup
 from tui.widgets.busy import Busy, BusyBar, reporter
 from tui.widgets.dialogs import ErrorDialog
+from tui.widgets.help import HelpScreen, Section
 from tui.widgets.sidebar import StepSidebar
 from tui.wizard import Step, WizardModel
 from tui.workspace import Workspace
@@ -105,9 +106,14 @@ class VmBackupPrepApp(App[None]):
         Binding("ctrl+r", "rerun", "Re-run"),
         Binding("ctrl+e", "export", "Export", priority=True),  # text fields bind ctrl+e (end of line)
         Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
-    HELP_KEYS: ClassVar = (("ctrl+p", "command palette"), ("tab", "move between fields"))
+    HELP_KEYS: ClassVar = (
+        ("^p", "command palette: go to a step, re-run, export, switch subscription"),
+        ("tab", "move between fields"),
+        ("escape", "in a text field: leave the field"),
+    )
 
     current: reactive[Step] = reactive(Step.SIGNIN, always_update=True, init=False)
     version: reactive[int] = reactive(0, init=False)
@@ -301,14 +307,25 @@ class VmBackupPrepApp(App[None]):
             self.notify(f"Export failed: {result.error}", severity="error")
 
     def action_help(self) -> None:
+        """F1 or ?: the keys, the current step's first; again closes it (one help at a time)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
         pane = self.pane()
-        keys = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)] + list(
-            self.HELP_KEYS
-        )
-        lines = ["Keys", *(f"  {k:<10} {what}" for k, what in keys)]
-        if step_keys := pane.keys():
-            lines += ["", f"{pane.TITLE} step", *(f"  {k:<10} {what}" for k, what in step_keys)]
-        self.notify("\n".join([*lines, "", HELP_INTRO]), title="vmbackup-prep", timeout=20)
+        everywhere: dict[str, str] = {}
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and b.show:
+                everywhere.setdefault(self.get_key_display(b), b.tooltip or b.description)
+        everywhere["f1 / ?"] = everywhere.pop(self.get_key_display(Binding("f1", "help")), "Help")
+        sections: list[Section] = [
+            (f"{pane.TITLE} step", pane.keys() or [("", "no keys of its own: the ones below work here")]),
+            ("Everywhere", [*everywhere.items(), *self.HELP_KEYS]),
+        ]
+        others = [p for p in self.query(StepPane) if p is not pane and p.keys()]
+        if others:
+            sections.append(("Other steps", []))
+            sections += [(f"  {p.TITLE}", p.keys()) for p in others]
+        self.push_screen(HelpScreen(f"Keys · {pane.TITLE} step", sections, HELP_INTRO))
 
     # -- the one place errors become messages --------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Input
 class TypeToFilter(DataTable):  # type: ignore[type-arg]
     """A table whose typed letters go to its filter field."""
 
-    BINDINGS: ClassVar = [Binding("slash", "filter", "Filter")]
+    BINDINGS: ClassVar = [Binding("slash", "filter", "Filter", tooltip="Filter the list")]
 
     @dataclass
     class WantsFilter(Message):
@@ -41,7 +41,9 @@ class TypeToFilter(DataTable):  # type: ignore[type-arg]
 class FilterInput(Input):
     """The filter field: Enter or escape go back to the table (escape here does not mean Back)."""
 
-    BINDINGS: ClassVar = [Binding("escape", "done", "To the list")]
+    BINDINGS: ClassVar = [
+        Binding("escape", "done", "To the list", tooltip="Back to the list (in the filter)")
+    ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("select_on_focus", False)  # a letter typed on the table adds to the filter
