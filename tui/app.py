@@ -126,6 +126,7 @@ class VmBackupPrepApp(App[None]):
         self.model = WizardModel(Workspace(connection), session, export_dir=export_dir)
         self.visited: set[Step] = set()
         self._scan_target: SubscriptionFacts | None = None
+        self.busy_text = ""  # what the re-scan does, for the line that says it was cancelled
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -222,6 +223,15 @@ class VmBackupPrepApp(App[None]):
             self.go(ORDER[index + 1])
 
     def action_back(self) -> None:
+        """Escape: cancels a re-scan that runs (a read: nothing in Azure changes), else goes back a step."""
+        if self.busy is not None and self.busy.group == "inventory":
+            self.workers.cancel_group(self, "inventory")
+            self.busy = None
+            self.notify(
+                f"Cancelled: {self.busy_text}. What was read before is kept; ctrl+r reads it again.",
+                severity="warning",
+            )
+            return
         index = ORDER.index(self.current)
         if index > 0:
             self.go(ORDER[index - 1])
@@ -260,21 +270,30 @@ class VmBackupPrepApp(App[None]):
 
     @work(exclusive=True, group="inventory", exit_on_error=False)
     async def scan(self, subscription: SubscriptionFacts) -> None:
-        """The one re-scan path: the subscription read (again), the model updated, every view following."""
+        """The one re-scan path: the subscription read (again), the model updated, every view following;
+        then a line says what was read (the nav bar showed the progress on whatever step is on screen)."""
         self._scan_target = subscription
+        self.busy_text = f"reading {clean(subscription.name)}"
 
         def show(busy: Busy) -> None:
             self.busy = busy
 
-        self.busy = Busy(f"Reading {subscription.name}…", group="inventory")
+        self.busy = Busy(f"Reading {subscription.name}… (escape cancels)", group="inventory")
         try:
             await self.model.rescan(
                 subscription,
-                reporter(show, "Reading {stage} ({done}/{total})", "inventory"),
+                reporter(show, "Reading {stage} ({done}/{total}) · escape cancels", "inventory"),
             )
         finally:
             self.busy = None
         self.version = self.model.version
+        inventory = self.model.inventory
+        if inventory is not None:
+            self.notify(
+                f"Read {markup(subscription.name)}: {len(inventory.vms)} VMs, {len(inventory.vaults)} vaults; "
+                "every check re-run.",
+                timeout=4,
+            )
 
     @on(SummaryStep.ExportRequested)
     def _export_requested(self) -> None:
