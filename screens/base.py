@@ -162,9 +162,10 @@ class StepPane(Vertical):
     def show_busy(self, busy: Busy | None) -> None:
         """Say what the step is doing (busy), or its resting status (None)."""
 
-    def progress(self, template: str, group: str = "") -> Progress:
-        """A services progress callback that shows ``template`` ({stage}, {done}, {total}) as busy."""
-        return reporter(self._set_busy, template, group)
+    def progress(self, template: str, group: str = "", change: str = "") -> Progress:
+        """A services progress callback that shows ``template`` ({stage}, {done}, {total}) as busy
+        (``change``: the change in Azure it reports on, see `Busy`)."""
+        return reporter(self._set_busy, template, group, change)
 
     def _set_busy(self, busy: Busy) -> None:
         self.busy = busy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,7 +11,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import StepPane
-from tui.model import SubscriptionFacts
+from tui.model import RECOVERY_SERVICES, SubscriptionFacts
+from tui.services.actions import Change
 from tui.services.providers import is_registered
 from tui.services.subscriptions import subscription_overview, unusable_reason
 from tui.textsafe import clean, markup
@@ -172,9 +174,16 @@ class SubscriptionStep(StepPane):
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
     async def register(self, sub: SubscriptionFacts) -> None:
         text = f"Registering Microsoft.RecoveryServices in {sub.name}… (waiting for Registered)"
-        self.busy = Busy(text, group="subscriptions")
+        self.busy = Busy(
+            text, group="subscriptions", change=f"registering Microsoft.RecoveryServices in {sub.name}"
+        )
         try:
             state = await self.model.workspace.vaults().register_provider(sub.id)
+        except asyncio.CancelledError:  # the wizard quits: the request was sent
+            self.model.interrupted(
+                Change.REGISTER_PROVIDER, [f"/subscriptions/{sub.id}"], namespace=RECOVERY_SERVICES
+            )
+            raise
         except Exception as e:
             self.model.provider_registered(sub, None, str(e))
             self.changed()

@@ -22,6 +22,7 @@ RESULT_MARK = {
     Outcome.FAILED: ("✖", "bad"),
     Outcome.REFUSED: ("⊘", "warn"),
     Outcome.SKIPPED: ("-", "dim"),
+    Outcome.INTERRUPTED: ("?", "warn"),
 }
 
 

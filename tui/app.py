@@ -8,6 +8,7 @@ calls a step's own methods.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ from textual.command import Hit, Hits, Provider
 from textual.containers import Center, Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from screens.agent import AgentStep
 from screens.base import StepPane
@@ -37,7 +38,7 @@ from tui.resources import STYLESHEET
 from tui.session import Session
 from tui.textsafe import clean, markup
 from tui.widgets.busy import Busy, BusyBar, reporter
-from tui.widgets.dialogs import ErrorDialog
+from tui.widgets.dialogs import ConfirmDialog, ErrorDialog
 from tui.widgets.help import HelpScreen, Section
 from tui.widgets.sidebar import StepSidebar
 from tui.wizard import Step, WizardModel
@@ -60,6 +61,15 @@ HELP_INTRO = (
     "Steps: sign in, pick a subscription, pick or create the vault in the VMs' region (set its redundancy now: "
     "it locks once a VM is protected), select VMs, then review agent, connectivity and limitations findings, "
     "and export. Nothing in Azure changes without a confirmation that states exactly what will happen."
+)
+
+
+QUIT_TITLE = "Quit while a change is in flight?"
+QUIT_BODY = (
+    "A change in Azure is in flight:\n{changes}\n\n"
+    "Quitting stops the wizard waiting for it, not Azure: it may still complete. Every request sent so far "
+    "is recorded with its outcome (the one in flight as interrupted), and the session is exported to {where} "
+    "so the record survives.\n\nCancel keeps the wizard running until the change is done."
 )
 
 
@@ -107,7 +117,7 @@ class VmBackupPrepApp(App[None]):
         Binding("ctrl+e", "export", "Export", priority=True),  # text fields bind ctrl+e (end of line)
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),  # asks first while a change is in flight
     ]
     HELP_KEYS: ClassVar = (
         ("^p", "command palette: go to a step, re-run, export, switch subscription"),
@@ -345,6 +355,45 @@ class VmBackupPrepApp(App[None]):
             sections.append(("Other steps", []))
             sections += [(f"  {p.TITLE}", p.keys()) for p in others]
         self.push_screen(HelpScreen(f"Keys · {pane.TITLE} step", sections, HELP_INTRO))
+
+    # -- quitting ------------------------------------------------------------------------------------------
+    def changes_in_flight(self) -> list[str]:
+        """The changes in Azure being sent right now, in words (from every step's busy state)."""
+        return [p.busy.change for p in self.query(StepPane) if p.busy is not None and p.busy.change]
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quits at once, unless a change is in flight: then it asks, and quitting anyway records
+        what was sent (the step in flight as interrupted) and exports the session, so the record survives."""
+        changes = self.changes_in_flight()
+        if not changes:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmDialog) and self.screen.title_text == QUIT_TITLE:
+            return  # asked already
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.call_later(self._quit_recording)
+
+        body = QUIT_BODY.format(changes="\n".join(f"  • {c}" for c in changes), where=self.model.export_dir)
+        self.push_screen(ConfirmDialog(QUIT_TITLE, body, confirm="Quit anyway", danger=True), answered)
+
+    async def _quit_recording(self) -> None:
+        workers = list(self.workers)
+        for worker in workers:
+            worker.cancel()  # each step records the request it was waiting for as interrupted
+        for worker in workers:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+        result = self.model.export()
+        where = (
+            f"written to {result.paths[0].parent}"
+            if result.error is None
+            else f"NOT written ({result.error}): nothing of it was kept"
+        )
+        self.exit(
+            message=f"Quit while a change was in flight. The session (what was sent, and how far) is {where}."
+        )
 
     # -- the one place errors become messages --------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -27,7 +27,7 @@ from .services.files import write_output
 from .services.protection import ProtectionPlan, VmResult
 from .services.protection_report import result_detail
 from .services.report import to_json, to_markdown
-from .services.vaults import ApplyResult
+from .services.vaults import ApplyResult, Plan, StepOutcome
 from .textsafe import code_span, markdown, shell_arg, shell_comment
 
 Clock = Callable[[], dt.datetime]
@@ -112,30 +112,33 @@ class Session:
 
     def record_vault_changes(self, result: ApplyResult) -> None:
         """Each request of an applied vault plan, with what the az script needs to replay it."""
-        plan = result.plan
-        sub = f"/subscriptions/{plan.subscription_id}"
         for outcome in result.outcomes:
-            change = outcome.step.action
-            if change == Change.REGISTER_PROVIDER:
-                target, params = sub, {"namespace": "Microsoft.RecoveryServices"}
-            else:
-                group = f"{sub}/resourceGroups/{plan.resource_group}"
-                target = group if change == Change.CREATE_RESOURCE_GROUP else plan.vault_id
-                params = {
-                    "resource_group": plan.resource_group,
-                    "name": plan.vault_name,
-                    "location": plan.location,
-                    "redundancy": plan.redundancy,
-                    "cross_region_restore": bool(plan.cross_region_restore),
-                }
-            self.record(
-                change,
-                target,
-                outcome.status.outcome,
-                detail=outcome.message,
-                request_ids=[outcome.request_id] if outcome.request_id else [],
-                **params,
-            )
+            self.record_vault_step(result.plan, outcome)
+
+    def record_vault_step(self, plan: Plan, outcome: StepOutcome) -> None:
+        """One request of a vault plan (as soon as its outcome is known, so quitting part-way loses none)."""
+        sub = f"/subscriptions/{plan.subscription_id}"
+        change = outcome.step.action
+        if change == Change.REGISTER_PROVIDER:
+            target, params = sub, {"namespace": "Microsoft.RecoveryServices"}
+        else:
+            group = f"{sub}/resourceGroups/{plan.resource_group}"
+            target = group if change == Change.CREATE_RESOURCE_GROUP else plan.vault_id
+            params = {
+                "resource_group": plan.resource_group,
+                "name": plan.vault_name,
+                "location": plan.location,
+                "redundancy": plan.redundancy,
+                "cross_region_restore": bool(plan.cross_region_restore),
+            }
+        self.record(
+            change,
+            target,
+            outcome.status.outcome,
+            detail=outcome.message,
+            request_ids=[outcome.request_id] if outcome.request_id else [],
+            **params,
+        )
 
     def record_protection(self, plan: ProtectionPlan, result: VmResult) -> None:
         """One VM's enable-protection result, with the vault and policy it used."""
