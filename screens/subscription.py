@@ -15,7 +15,7 @@ from tui.model import RECOVERY_SERVICES, SubscriptionFacts
 from tui.services.actions import Change
 from tui.services.providers import is_registered
 from tui.services.subscriptions import subscription_overview, unusable_reason
-from tui.textsafe import clean, markup
+from tui.textsafe import clean, markup, shell_arg
 from tui.widgets.busy import Busy, BusyBar
 from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.filtering import FilterInput, TypeToFilter
@@ -25,7 +25,7 @@ REGISTER_BODY = (
     "Register the Microsoft.RecoveryServices resource provider in subscription {name} ({id})?\n\n"
     "This is a subscription-level change (POST .../providers/Microsoft.RecoveryServices/register). It lets the "
     "subscription hold Recovery Services vaults; it costs nothing and creates no resource. It usually takes a "
-    "minute.\n\nEquivalent: az provider register --namespace Microsoft.RecoveryServices"
+    "minute.\n\nEquivalent: az provider register --namespace Microsoft.RecoveryServices --subscription {arg}"
 )
 
 
@@ -159,7 +159,7 @@ class SubscriptionStep(StepPane):
                 if ok:
                     self.register(sub)
 
-            body = REGISTER_BODY.format(name=sub.name, id=sub.id)
+            body = REGISTER_BODY.format(name=sub.name, id=sub.id, arg=shell_arg(sub.id))
             self.app.push_screen(
                 ConfirmDialog("Register Recovery Services?", body, confirm="Register"), confirmed
             )

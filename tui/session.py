@@ -319,13 +319,18 @@ def az_script(session: Session) -> str:
         lines.append(
             f"# Recorded against {shell_comment(session.target)}: point the Azure CLI at the same cloud first."
         )
-    if session.subscription:
-        lines.append(f"az account set --subscription {q(session.subscription.id)}")
     done = [a for a in session.actions if a.result == Outcome.SUCCEEDED]
+    if session.subscription and not done:
+        lines.append(f"az account set --subscription {q(session.subscription.id)}")
     skipped: list[str] = []
+    current = None  # the subscription the CLI is set to: each command runs in the one it was made in
     for a in done:
         what = a.what
         p = _vault_params(a)
+        subscription = _id_part(a.target, "subscriptions")
+        if subscription and subscription != current and what != Change.GUEST_PROBE:
+            lines.append(f"az account set --subscription {q(subscription)}")
+            current = subscription
         if what == Change.REGISTER_PROVIDER:
             lines.append(
                 f"az provider register --namespace {q(p.get('namespace', 'Microsoft.RecoveryServices'))} --wait"
