@@ -90,7 +90,14 @@ class ProtectStep(StepPane):
             yield Static("", id="prot-status")
             yield BusyBar(id="prot-progress", show_eta=False).data_bind(StepPane.busy)
             details = Static("", id="prot-detail")
-            yield VmTable(PLAN_COLUMNS, details=details, describe=self.describe, id="prot-table")
+            yield VmTable(  # the job id cut in the middle when it must be: the details line has it whole
+                PLAN_COLUMNS,
+                details=details,
+                describe=self.describe,
+                id="prot-table",
+                keep=("vm", "result"),
+                middle=("job",),
+            )
             yield details
             with Horizontal(id="prot-actions"):
                 yield Button("Protect (p)", id="prot-go", variant="primary")

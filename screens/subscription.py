@@ -19,6 +19,7 @@ from tui.textsafe import clean, markup, shell_arg
 from tui.widgets.busy import Busy, BusyBar
 from tui.widgets.dialogs import ConfirmDialog
 from tui.widgets.filtering import FilterInput, TypeToFilter
+from tui.widgets.fitting import fit_rows
 from tui.wizard import Step, WizardModel
 
 REGISTER_BODY = (
@@ -108,22 +109,35 @@ class SubscriptionStep(StepPane):
         needle = self.query_one("#sub-filter", Input).value.strip().lower()
         chosen = self.model.session.subscription
         table.clear()
+        rows, keys = [], []
         for s in self.subs:
             if needle and needle not in s.name.lower() and needle not in s.id.lower():
                 continue
             style = "dim" if unusable_reason(s) else ""
             prov = s.provider_state or "-"
-            table.add_row(
-                Text(
-                    ("● " if chosen is not None and chosen.id == s.id else "  ") + clean(s.name), style=style
-                ),
-                Text(clean(s.state), style=looks.good if s.state == "Enabled" else looks.bad),
-                Text(clean(s.access), style=looks.good if s.access == "ok" else looks.bad),
-                Text(clean(prov), style=looks.good if prov == "Registered" else looks.warn),
-                str(sum(s.regions.values())) if s.access == "ok" else "-",
-                Text(clean(s.id), style="dim"),
-                key=s.id,
+            keys.append(s.id)
+            rows.append(
+                [
+                    Text(
+                        ("● " if chosen is not None and chosen.id == s.id else "  ") + clean(s.name),
+                        style=style,
+                    ),
+                    Text(clean(s.state), style=looks.good if s.state == "Enabled" else looks.bad),
+                    Text(clean(s.access), style=looks.good if s.access == "ok" else looks.bad),
+                    Text(clean(prov), style=looks.good if prov == "Registered" else looks.warn),
+                    str(sum(s.regions.values())) if s.access == "ok" else "-",
+                    Text(clean(s.id), style="dim"),
+                ]
             )
+        for key, row in zip(
+            keys, fit_rows(table, rows, middle=[5], give_way=[5], keep=[0]), strict=True
+        ):  # ids: cut mid-way
+            table.add_row(*row, key=key)
+        if rows and not table.size.width:  # not laid out yet: fit the columns once it is
+            self.call_after_refresh(self.render_table)
+
+    def on_resize(self) -> None:
+        self.render_table()
 
     # -- choosing -----------------------------------------------------------------------------------------
     @on(Input.Changed, "#sub-filter")

@@ -74,7 +74,14 @@ class VmsStep(StepPane):
     def body(self) -> ComposeResult:
         yield FilterInput(placeholder="/ filter by name, resource group or OS", id="vms-filter")
         details = Static("", id="vms-detail")
-        yield SelectableVmTable(COLUMNS, details=details, describe=self.describe, id="vms-table")
+        yield SelectableVmTable(
+            COLUMNS,
+            details=details,
+            describe=self.describe,
+            id="vms-table",
+            give_way=[3, 5],
+            keep=("check", "vm", "verdict"),
+        )  # resource group and power state give way first: the details line repeats them
         yield Static("", id="vms-count")
         yield details
 
@@ -149,7 +156,11 @@ class VmsStep(StepPane):
         vm = row.assessment.vm
         if row.why_not:
             return Text.assemble(("Not selectable: ", "bold"), clean(row.why_not[1]))
-        text = Text.assemble((f"{clean(vm.name)}: ", "bold"), self.looks.verdict(row.assessment.verdict))
+        text = Text.assemble(
+            (clean(vm.name), "bold"),
+            f" ({clean(vm.resource_group)}, {clean(vm.power_state or 'power unknown')}): ",
+            self.looks.verdict(row.assessment.verdict),
+        )
         titles = [f.title for f in row.assessment.findings]
         if titles:
             text.append(" · " + clean("; ".join(titles)))

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Center, Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Static
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from screens.agent import AgentStep
@@ -154,7 +154,7 @@ class VmBackupPrepApp(App[None]):
                         with Center():
                             yield BusyBar(id="nav-progress", show_eta=False).data_bind(VmBackupPrepApp.busy)
                     yield Button("Next ▶", id="next", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         self.title = f"vmbackup-prep · {clean(self.model.connection.label)}"  # an estate path is data
@@ -184,6 +184,7 @@ class VmBackupPrepApp(App[None]):
 
     def watch_current(self, step: Step) -> None:
         self.visited.add(step)
+        self.sub_title = f"step {ORDER.index(step) + 1} of {len(ORDER)}: {self.pane(step).TITLE}"
         self.query_one("#steps", ContentSwitcher).current = step
         self.pane().arrive()
         self._show_nav()
@@ -233,7 +234,11 @@ class VmBackupPrepApp(App[None]):
             self.go(ORDER[index + 1])
 
     def action_back(self) -> None:
-        """Escape: cancels a re-scan that runs (a read: nothing in Azure changes), else goes back a step."""
+        """Escape: leaves a text field (what was typed stays), else cancels a re-scan that runs (a read:
+        nothing in Azure changes), else goes back a step."""
+        if isinstance(self.focused, Input):
+            self.screen.focus_next()
+            return
         if self.busy is not None and self.busy.group == "inventory":
             self.workers.cancel_group(self, "inventory")
             self.busy = None
