@@ -79,10 +79,15 @@ class WizardCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: VmBackupPrepApp = self.app  # type: ignore[assignment]
         reachable = app.model.reachable()
-        cmds: list[tuple[str, str, Callable[[], Any]]] = [
-            (f"Go to step {n}: {step.TITLE}", step.PURPOSE, lambda s=step.STEP_ID: app.go(s))
+        cmds: list[tuple[str, str, Callable[[], Any]]] = [  # a step not reachable yet says why
+            (
+                f"Go to step {n}: {step.TITLE}",
+                step.PURPOSE
+                if step.STEP_ID in reachable
+                else f"Not yet: {app.why_unreachable(step.STEP_ID)}",
+                lambda s=step.STEP_ID: app.go(s),
+            )
             for n, step in enumerate(STEPS, 1)
-            if step.STEP_ID in reachable
         ]
         cmds += [
             ("Re-run checks", "Read the subscription again and re-evaluate every rule", app.action_rerun),
@@ -178,9 +183,16 @@ class VmBackupPrepApp(App[None]):
     def go(self, step_id: str) -> None:
         step = Step(step_id)
         if step != self.current and step not in self.model.reachable():
-            self.notify("Finish the earlier steps first.", severity="warning")
+            self.notify(f"Not yet: {self.why_unreachable(step)}", severity="warning")
             return
         self.current = step
+
+    def why_unreachable(self, step_id: str) -> str:
+        """What an earlier step still needs before ``step_id`` can be shown."""
+        for earlier in ORDER[: ORDER.index(step_id)]:
+            if (reason := self.pane(earlier).blocked_reason()) is not None:
+                return f"step {ORDER.index(earlier) + 1} ({self.pane(earlier).TITLE}): {reason}"
+        return "finish the earlier steps first."
 
     def watch_current(self, step: Step) -> None:
         self.visited.add(step)

@@ -1,0 +1,37 @@
+"""Issue 11 item 12 (words): what the CLI's help says."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.cli import main
+
+
+def test_help_shows_the_subcommands_in_its_usage(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    usage = capsys.readouterr().out.split("\n\n", 1)[0]
+    assert usage.startswith("usage: vmbackup-prep")
+    for command in ("check", "protect", "rules", "logout", "emulator"):
+        assert command in usage, command
+
+
+async def test_the_palette_lists_every_step_and_says_why_one_is_not_reachable_yet(demo):
+    from tests.wizard.drive import make_app, settle, sign_in
+    from tui.app import WizardCommands
+
+    app = make_app(demo)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await sign_in(pilot, app)
+        said: list[str] = []
+        notify = app.notify
+        app.notify = lambda message, **kw: (said.append(str(message)), notify(message, **kw))[1]
+        provider = WizardCommands(app.screen)
+        commands = {name: (help_text, run) for name, help_text, run in provider._commands()}
+        help_text, run = commands["Go to step 9: Summary"]
+        assert help_text.startswith("Not yet: step 2 (Subscription)"), help_text
+        run()
+        await settle(pilot, app)
+        assert app.current == "subscription"
+        assert any("Enter on a subscription chooses it" in n for n in said), said
