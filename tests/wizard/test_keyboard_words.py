@@ -35,3 +35,16 @@ async def test_the_palette_lists_every_step_and_says_why_one_is_not_reachable_ye
         await settle(pilot, app)
         assert app.current == "subscription"
         assert any("Enter on a subscription chooses it" in n for n in said), said
+
+
+def test_auth_cli_without_the_azure_cli_says_to_install_it(monkeypatch):
+    from azure.identity import AzureCliCredential, CredentialUnavailableError
+
+    from tui.azure import explain
+
+    monkeypatch.setenv("PATH", "")  # the real credential, with no `az` to find
+    with pytest.raises(CredentialUnavailableError) as raised:
+        AzureCliCredential().get_token("https://management.azure.com/.default")
+    problem = explain(raised.value, auth="cli")
+    assert problem.title == "The Azure CLI is not installed"
+    assert "Install the Azure CLI" in problem.remedy and "az login" in problem.remedy
