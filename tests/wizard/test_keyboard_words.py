@@ -48,3 +48,24 @@ def test_auth_cli_without_the_azure_cli_says_to_install_it(monkeypatch):
     problem = explain(raised.value, auth="cli")
     assert problem.title == "The Azure CLI is not installed"
     assert "Install the Azure CLI" in problem.remedy and "az login" in problem.remedy
+
+
+async def test_check_says_which_regions_with_vms_have_no_vault():
+    import asyncio
+    import io
+
+    from tui.check import run_check
+
+    out, err = io.StringIO(), io.StringIO()
+    rc = await asyncio.to_thread(run_check, ["--demo", "--format", "json"], out, err)
+    assert rc in (0, 1)
+    notes = [
+        line for line in err.getvalue().splitlines() if line.startswith("note: no Recovery Services vault")
+    ]
+    assert notes == [
+        "note: no Recovery Services vault in northeurope (subscription 6c1f2a3b-4d5e-4f60-8a71-b2c3d4e5f602), "
+        "where 2 VMs are: create one there before protecting them",
+        "note: no Recovery Services vault in eastus (subscription 6c1f2a3b-4d5e-4f60-8a71-b2c3d4e5f604), "
+        "where 2 VMs are: create one there before protecting them",
+    ]
+    assert out.getvalue().startswith("{")  # the report itself is unchanged on stdout
