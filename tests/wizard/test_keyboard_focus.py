@@ -5,21 +5,17 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input
 
-from tests.wizard.drive import make_app, open_new_vault_form, settle, sign_in, to_step, wait_until
+from tests.wizard.drive import (
+    make_app,
+    open_new_vault_form,
+    record_notes,
+    settle,
+    sign_in,
+    to_step,
+    wait_until,
+)
 from tests.wizard.test_signin_subscription import _highlight
 from tui.widgets.dialogs import ConfirmDialog
-
-
-def record_notes(app) -> list[str]:
-    said: list[str] = []
-    notify = app.notify
-
-    def recording(message, **kwargs):
-        said.append(str(message))
-        return notify(message, **kwargs)
-
-    app.notify = recording
-    return said
 
 
 async def test_escape_in_the_vault_name_leaves_the_field_then_goes_back(demo):

@@ -5,20 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.wizard.drive import make_app, settle, to_step, wait_until
-
-
-def record_notes(app) -> list[str]:
-    """Every notification from now on (the app's own list drops them when they time out)."""
-    said: list[str] = []
-    notify = app.notify
-
-    def recording(message, **kwargs):
-        said.append(str(message))
-        return notify(message, **kwargs)
-
-    app.notify = recording
-    return said
+from tests.wizard.drive import make_app, record_notes, settle, to_step, wait_until
 
 
 def nav_status(app) -> str:
