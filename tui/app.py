@@ -196,7 +196,7 @@ class VmBackupPrepApp(App[None]):
 
     def watch_current(self, step: Step) -> None:
         self.visited.add(step)
-        self.sub_title = f"step {ORDER.index(step) + 1} of {len(ORDER)}: {self.pane(step).TITLE}"
+        self.sub_title = f"{ORDER.index(step) + 1}/{len(ORDER)} {self.pane(step).TITLE}"  # short: fits at 80
         self.query_one("#steps", ContentSwitcher).current = step
         self.pane().arrive()
         self._show_nav()
