@@ -216,11 +216,11 @@ class Session:
         now = iso(moment)
         report = to_json(assessment, tool_version=__version__, cloud=self.cloud, generated_at=now)
         report["session"] = self.as_dict(exported_at=now)
-        md = (
-            session_markdown(self, exported_at=now)
-            + "\n"
-            + to_markdown(assessment, tool_version=__version__, cloud=self.cloud, generated_at=now)
-        )
+        # one H1 (the report's), then the session's choices and changes, then the rest of the report
+        title, _, rest = to_markdown(
+            assessment, tool_version=__version__, cloud=self.cloud, generated_at=now
+        ).partition("\n")
+        md = f"{title}\n\n{session_markdown(self, exported_at=now)}{rest}"
         texts = [  # modes of new files, less the umask (a replaced file keeps its own)
             (out / f"{stem}.json", json.dumps(report, indent=2) + "\n", 0o666),
             (out / f"{stem}.md", md, 0o666),
@@ -235,7 +235,7 @@ def session_markdown(session: Session, *, exported_at: str | None = None) -> str
     d = session.as_dict(exported_at=exported_at)
     c = d["choices"]
     md = markdown
-    lines = ["# vmbackup-prep session", "", f"Started {d['started_at']} against {md(d['target'])}.", ""]
+    lines = ["## This vmbackup-prep session", "", f"Started {d['started_at']} against {md(d['target'])}.", ""]
     who = session.identity.get("upn") or session.identity.get("appid") or session.identity.get("oid")
     if who:
         lines += [f"Signed in as {md(who)} (tenant {md(session.identity.get('tid'))}).", ""]

@@ -69,3 +69,17 @@ async def test_check_says_which_regions_with_vms_have_no_vault():
         "where 2 VMs are: create one there before protecting them",
     ]
     assert out.getvalue().startswith("{")  # the report itself is unchanged on stdout
+
+
+async def test_the_exported_markdown_has_one_h1(demo, tmp_path):
+    from tests.wizard.drive import make_app, settle, to_step
+
+    app = make_app(demo, export_dir=str(tmp_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await to_step(pilot, app, "summary", vault=None)
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+    text = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
+    h1 = [line for line in text.splitlines() if line.startswith("# ")]
+    assert h1 == ["# Azure VM backup readiness"] and text.startswith("# Azure VM backup readiness")
+    assert "## This vmbackup-prep session" in text and "## Changes made in Azure" in text
