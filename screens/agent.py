@@ -86,7 +86,14 @@ class AgentStep(StepPane):
         yield Static("", id="agent-status")
         yield BusyBar(id="agent-progress", show_eta=False).data_bind(StepPane.busy)
         details = Static("", id="agent-findings")
-        yield VmTable(COLUMNS, details=details, describe=self.describe, id="agent-table")
+        yield VmTable(  # the version and the extension give way first: the details line repeats them
+            COLUMNS,
+            details=details,
+            describe=self.describe,
+            id="agent-table",
+            give_way=[3, 4],
+            keep=("vm", "power", "agent", "verdict"),
+        )
         with VerticalScroll(id="agent-details", classes="findings-pane"):
             yield details
 

@@ -88,11 +88,20 @@ class StepPane(Vertical):
     def body(self) -> ComposeResult:
         yield from ()
 
-    @classmethod
-    def keys(cls) -> list[tuple[str, str]]:
-        """(key, what it does) for this step: its bindings and the keys of its widgets."""
-        bound = [(b.key, b.description) for b in cls.BINDINGS if isinstance(b, Binding) and b.description]
-        return bound + list(cls.KEYS)
+    def keys(self) -> list[tuple[str, str]]:
+        """(key, what it does) for this step, for the help: the bindings of the step and of the widgets it
+        holds (the ones this product defines), then ``KEYS`` (what no binding says, e.g. Enter on a list)."""
+        found: dict[str, str] = {}
+        for node in [self, *self.query("*")]:
+            for cls in type(node).__mro__:
+                if not cls.__module__.startswith(("screens.", "tui.")):
+                    continue
+                for b in cls.__dict__.get("BINDINGS", ()):
+                    if isinstance(b, Binding) and b.description:
+                        found.setdefault(self.app.get_key_display(b), b.tooltip or b.description)
+        for key, what in self.KEYS:
+            found.setdefault(key, what)
+        return list(found.items())
 
     # -- following the model ---------------------------------------------------------------------------
     def watch_version(self) -> None:
@@ -153,9 +162,10 @@ class StepPane(Vertical):
     def show_busy(self, busy: Busy | None) -> None:
         """Say what the step is doing (busy), or its resting status (None)."""
 
-    def progress(self, template: str, group: str = "") -> Progress:
-        """A services progress callback that shows ``template`` ({stage}, {done}, {total}) as busy."""
-        return reporter(self._set_busy, template, group)
+    def progress(self, template: str, group: str = "", change: str = "") -> Progress:
+        """A services progress callback that shows ``template`` ({stage}, {done}, {total}) as busy
+        (``change``: the change in Azure it reports on, see `Busy`)."""
+        return reporter(self._set_busy, template, group, change)
 
     def _set_busy(self, busy: Busy) -> None:
         self.busy = busy

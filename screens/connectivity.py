@@ -223,12 +223,13 @@ class ConnectivityStep(StepPane):
     async def run_probe(self, vms: list[VmFacts]) -> None:
         factory = self.model.workspace.factory
         assert factory is not None
-        self.busy = Busy(f"Probing {len(vms)} VMs through Run Command…", 0, len(vms), "probe")
+        change = f"running the in-guest probe on {len(vms)} VMs (Run Command)"
+        self.busy = Busy(f"Probing {len(vms)} VMs through Run Command…", 0, len(vms), "probe", change)
         for vm in vms:
             vm.guest = None  # a re-run replaces earlier answers
         try:
             await run_probes(
-                factory, vms, progress=self.progress("Probing… {done} of {total} VMs done", "probe")
+                factory, vms, progress=self.progress("Probing… {done} of {total} VMs done", "probe", change)
             )
         except Exception as e:
             self.model.probed(vms, failure=str(e))

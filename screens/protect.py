@@ -3,6 +3,7 @@ service's pre-validation, with a plan to confirm, per-VM progress and results, r
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.widgets.option_list import Option
 from screens.base import StepPane
 from tui.azure import explain
 from tui.model import Inventory
+from tui.services.actions import Change
 from tui.services.protection import (
     PlanAction,
     PolicyInfo,
@@ -88,7 +90,14 @@ class ProtectStep(StepPane):
             yield Static("", id="prot-status")
             yield BusyBar(id="prot-progress", show_eta=False).data_bind(StepPane.busy)
             details = Static("", id="prot-detail")
-            yield VmTable(PLAN_COLUMNS, details=details, describe=self.describe, id="prot-table")
+            yield VmTable(  # the job id cut in the middle when it must be: the details line has it whole
+                PLAN_COLUMNS,
+                details=details,
+                describe=self.describe,
+                id="prot-table",
+                keep=("vm", "result"),
+                middle=("job",),
+            )
             yield details
             with Horizontal(id="prot-actions"):
                 yield Button("Protect (p)", id="prot-go", variant="primary")
@@ -249,10 +258,22 @@ class ProtectStep(StepPane):
             return
         factory = self.model.workspace.factory
         assert factory is not None
-        self.busy = Busy(f"Enabling protection for {n} VM{'s' if n != 1 else ''}…", 0, n, "protect-apply")
-        progress = self.progress("Enabling protection: {stage} ({done}/{total})", "protect-apply")
+        change = f"enabling protection for {n} VM{'s' if n != 1 else ''} in vault {plan.vault.name}"
+        self.busy = Busy(f"{change[0].upper()}{change[1:]}…", 0, n, "protect-apply", change)
+        progress = self.progress("Enabling protection: {stage} ({done}/{total})", "protect-apply", change)
         try:
             results = await ProtectionService(factory).enable(plan, progress)
+        except asyncio.CancelledError:  # the wizard quits: which VMs' requests were answered is not known
+            vault = plan.vault
+            self.model.interrupted(
+                Change.ENABLE_PROTECTION,
+                [p.vm.id for p in plan.to_enable],
+                vault_resource_group=vault.resource_group,
+                vault_name=vault.name,
+                vault_id=vault.id,
+                policy=plan.policy.name,
+            )
+            raise
         except Exception as e:  # the container refresh failed: recorded for every VM, then shown
             problem = explain(e)
             failed = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,19 +11,22 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import StepPane
-from tui.model import SubscriptionFacts
+from tui.model import RECOVERY_SERVICES, SubscriptionFacts
+from tui.services.actions import Change
 from tui.services.providers import is_registered
 from tui.services.subscriptions import subscription_overview, unusable_reason
-from tui.textsafe import clean, markup
+from tui.textsafe import clean, markup, shell_arg
 from tui.widgets.busy import Busy, BusyBar
 from tui.widgets.dialogs import ConfirmDialog
+from tui.widgets.filtering import FilterInput, TypeToFilter
+from tui.widgets.fitting import fit_rows
 from tui.wizard import Step, WizardModel
 
 REGISTER_BODY = (
     "Register the Microsoft.RecoveryServices resource provider in subscription {name} ({id})?\n\n"
     "This is a subscription-level change (POST .../providers/Microsoft.RecoveryServices/register). It lets the "
     "subscription hold Recovery Services vaults; it costs nothing and creates no resource. It usually takes a "
-    "minute.\n\nEquivalent: az provider register --namespace Microsoft.RecoveryServices"
+    "minute.\n\nEquivalent: az provider register --namespace Microsoft.RecoveryServices --subscription {arg}"
 )
 
 
@@ -30,7 +34,10 @@ class SubscriptionStep(StepPane):
     STEP_ID = Step.SUBSCRIPTION
     TITLE = "Subscription"
     PURPOSE = "Pick the subscription whose VMs you want to back up. Type to filter; Enter chooses."
-    KEYS: ClassVar = (("enter", "choose the highlighted subscription"),)
+    KEYS: ClassVar = (
+        ("enter", "choose the highlighted subscription"),
+        ("a letter", "filter (escape or Enter back to the list)"),
+    )
 
     def __init__(self, model: WizardModel) -> None:
         super().__init__(model)
@@ -39,8 +46,8 @@ class SubscriptionStep(StepPane):
         self.advance_after: str | None = None  # the subscription whose scan the user waits for, to move on
 
     def body(self) -> ComposeResult:
-        yield Input(placeholder="filter by name or id", id="sub-filter")
-        table: DataTable[Text | str] = DataTable(id="sub-table", cursor_type="row", zebra_stripes=True)
+        yield FilterInput(placeholder="type or / to filter by name or id", id="sub-filter")
+        table = TypeToFilter(id="sub-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Subscription", "State", "Access", "RS provider", "VMs", "Id")
         yield table
         yield Static("", id="sub-status")
@@ -102,29 +109,48 @@ class SubscriptionStep(StepPane):
         needle = self.query_one("#sub-filter", Input).value.strip().lower()
         chosen = self.model.session.subscription
         table.clear()
+        rows, keys = [], []
         for s in self.subs:
             if needle and needle not in s.name.lower() and needle not in s.id.lower():
                 continue
             style = "dim" if unusable_reason(s) else ""
             prov = s.provider_state or "-"
-            table.add_row(
-                Text(
-                    ("● " if chosen is not None and chosen.id == s.id else "  ") + clean(s.name), style=style
-                ),
-                Text(clean(s.state), style=looks.good if s.state == "Enabled" else looks.bad),
-                Text(clean(s.access), style=looks.good if s.access == "ok" else looks.bad),
-                Text(clean(prov), style=looks.good if prov == "Registered" else looks.warn),
-                str(sum(s.regions.values())) if s.access == "ok" else "-",
-                Text(clean(s.id), style="dim"),
-                key=s.id,
+            keys.append(s.id)
+            rows.append(
+                [
+                    Text(
+                        ("● " if chosen is not None and chosen.id == s.id else "  ") + clean(s.name),
+                        style=style,
+                    ),
+                    Text(clean(s.state), style=looks.good if s.state == "Enabled" else looks.bad),
+                    Text(clean(s.access), style=looks.good if s.access == "ok" else looks.bad),
+                    Text(clean(prov), style=looks.good if prov == "Registered" else looks.warn),
+                    str(sum(s.regions.values())) if s.access == "ok" else "-",
+                    Text(clean(s.id), style="dim"),
+                ]
             )
+        for key, row in zip(
+            keys, fit_rows(table, rows, middle=[5], give_way=[5], keep=[0]), strict=True
+        ):  # ids: cut mid-way
+            table.add_row(*row, key=key)
+        if rows and not table.size.width:  # not laid out yet: fit the columns once it is
+            self.call_after_refresh(self.render_table)
+
+    def on_resize(self) -> None:
+        self.render_table()
 
     # -- choosing -----------------------------------------------------------------------------------------
     @on(Input.Changed, "#sub-filter")
     def _filter(self) -> None:
         self.render_table()
 
+    @on(TypeToFilter.WantsFilter)
+    def _wants_filter(self, event: TypeToFilter.WantsFilter) -> None:
+        event.stop()
+        self.query_one("#sub-filter", FilterInput).take(event.text)
+
     @on(Input.Submitted, "#sub-filter")
+    @on(FilterInput.Done)
     def _filter_done(self) -> None:
         self.query_one("#sub-table", DataTable).focus()
 
@@ -147,7 +173,7 @@ class SubscriptionStep(StepPane):
                 if ok:
                     self.register(sub)
 
-            body = REGISTER_BODY.format(name=sub.name, id=sub.id)
+            body = REGISTER_BODY.format(name=sub.name, id=sub.id, arg=shell_arg(sub.id))
             self.app.push_screen(
                 ConfirmDialog("Register Recovery Services?", body, confirm="Register"), confirmed
             )
@@ -162,9 +188,16 @@ class SubscriptionStep(StepPane):
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
     async def register(self, sub: SubscriptionFacts) -> None:
         text = f"Registering Microsoft.RecoveryServices in {sub.name}… (waiting for Registered)"
-        self.busy = Busy(text, group="subscriptions")
+        self.busy = Busy(
+            text, group="subscriptions", change=f"registering Microsoft.RecoveryServices in {sub.name}"
+        )
         try:
             state = await self.model.workspace.vaults().register_provider(sub.id)
+        except asyncio.CancelledError:  # the wizard quits: the request was sent
+            self.model.interrupted(
+                Change.REGISTER_PROVIDER, [f"/subscriptions/{sub.id}"], namespace=RECOVERY_SERVICES
+            )
+            raise
         except Exception as e:
             self.model.provider_registered(sub, None, str(e))
             self.changed()

@@ -22,6 +22,7 @@ RESULT_MARK = {
     Outcome.FAILED: ("✖", "bad"),
     Outcome.REFUSED: ("⊘", "warn"),
     Outcome.SKIPPED: ("-", "dim"),
+    Outcome.INTERRUPTED: ("?", "warn"),
 }
 
 
@@ -45,7 +46,7 @@ class SummaryStep(StepPane):
     STEP_ID = Step.SUMMARY
     TITLE = "Summary"
     PURPOSE = "What was assessed, chosen and changed. Export writes a JSON report, a Markdown summary and an az script."
-    KEYS = (("enter", "export to the directory (in the field)"),)
+    KEYS = (("enter / ctrl+e", "export to the directory in the field"),)
     SCOPED_CSS = False
     DEFAULT_CSS = """
     SummaryStep {
@@ -167,6 +168,10 @@ class SummaryStep(StepPane):
                 text.append(clean(str(path)))
             box.update(text)
         self._shown_export = result
+
+    def entered(self) -> None:
+        """The directory field has the focus: it says where an export goes, and Enter writes there."""
+        self.query_one("#sum-dir", Input).focus()
 
     # -- export ----------------------------------------------------------------------------------------------
     @on(Input.Changed, "#sum-dir")

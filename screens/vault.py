@@ -214,12 +214,14 @@ class VaultStep(StepPane):
         if not await self.app.push_screen_wait(dialog):
             self.say("Cancelled: nothing was sent to Azure.")
             return
-        self.busy = Busy(f"{plan.summary}… (creating a vault can take a minute)", group="vault-apply")
+        self.busy = Busy(
+            f"{plan.summary}… (creating a vault can take a minute)", group="vault-apply", change=plan.summary
+        )
         try:
-            result = await self.service().apply(plan)
+            result = await self.service().apply(plan, lambda done: self.model.vault_step_done(plan, done))
         finally:
             self.busy = None
-        self.model.vault_changes_applied(result)
+        self.model.vault_changes_applied(result, recorded=True)
         self._said = Said(plan.subscription_id, cls="ready" if result.ok else "blocked", result=result)
         if result.ok and result.vault is not None:
             if created:

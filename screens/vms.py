@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from screens.base import StepPane
 from tui.services.selection import matches
 from tui.textsafe import clean, markup
+from tui.widgets.filtering import FilterInput, TypeToFilter
 from tui.widgets.vm_table import VmTable
 from tui.wizard import Step, VmChoice, WizardModel
 
@@ -30,13 +31,13 @@ COLUMNS = [
 ]
 
 
-class SelectableVmTable(VmTable):
-    """The VM list: space toggles the highlighted VM, `a` toggles all, `/` goes to the filter."""
+class SelectableVmTable(TypeToFilter, VmTable):
+    """The VM list: space toggles the highlighted VM, `a` toggles all, `/` or any other letter goes to the
+    filter."""
 
     BINDINGS: ClassVar = [
-        Binding("space", "toggle", "Toggle"),
-        Binding("a", "toggle_all", "All"),
-        Binding("slash", "filter", "Filter"),
+        Binding("space", "toggle", "Toggle", tooltip="Toggle the highlighted VM"),
+        Binding("a", "toggle_all", "All", tooltip="Toggle every VM shown"),
     ]
 
     @dataclass
@@ -44,29 +45,11 @@ class SelectableVmTable(VmTable):
         everything: bool  # every VM shown, or the one highlighted when the key was pressed:
         key: str | None = None  # its id (keys typed fast reach the step after the cursor moved on)
 
-    class WantsFilter(Message):
-        pass
-
     def action_toggle(self) -> None:
         self.post_message(self.Toggle(everything=False, key=self.highlighted_key))
 
     def action_toggle_all(self) -> None:
         self.post_message(self.Toggle(everything=True))
-
-    def action_filter(self) -> None:
-        self.post_message(self.WantsFilter())
-
-
-class FilterInput(Input):
-    """Filter box: Enter or Escape go back to the list (Escape here does not mean Back)."""
-
-    BINDINGS: ClassVar = [Binding("escape", "done", "To the list")]
-
-    class Done(Message):
-        pass
-
-    def action_done(self) -> None:
-        self.post_message(self.Done())
 
 
 class VmsStep(StepPane):
@@ -75,7 +58,7 @@ class VmsStep(StepPane):
     PURPOSE = (
         "Choose the VMs to prepare: space toggles, a toggles all, / filters. Dimmed VMs cannot be chosen."
     )
-    KEYS: ClassVar = (("space", "toggle the highlighted VM"), ("a", "toggle every VM shown"), ("/", "filter"))
+    KEYS: ClassVar = (("a letter", "filter (escape or Enter back to the list)"),)
     DEFAULT_CSS = """
     VmsStep {
         #vms-filter { margin: 0; }
@@ -91,7 +74,14 @@ class VmsStep(StepPane):
     def body(self) -> ComposeResult:
         yield FilterInput(placeholder="/ filter by name, resource group or OS", id="vms-filter")
         details = Static("", id="vms-detail")
-        yield SelectableVmTable(COLUMNS, details=details, describe=self.describe, id="vms-table")
+        yield SelectableVmTable(
+            COLUMNS,
+            details=details,
+            describe=self.describe,
+            id="vms-table",
+            give_way=[3, 5],
+            keep=("check", "vm", "verdict"),
+        )  # resource group and power state give way first: the details line repeats them
         yield Static("", id="vms-count")
         yield details
 
@@ -166,7 +156,11 @@ class VmsStep(StepPane):
         vm = row.assessment.vm
         if row.why_not:
             return Text.assemble(("Not selectable: ", "bold"), clean(row.why_not[1]))
-        text = Text.assemble((f"{clean(vm.name)}: ", "bold"), self.looks.verdict(row.assessment.verdict))
+        text = Text.assemble(
+            (clean(vm.name), "bold"),
+            f" ({clean(vm.resource_group)}, {clean(vm.power_state or 'power unknown')}): ",
+            self.looks.verdict(row.assessment.verdict),
+        )
         titles = [f.title for f in row.assessment.findings]
         if titles:
             text.append(" · " + clean("; ".join(titles)))
@@ -182,10 +176,10 @@ class VmsStep(StepPane):
         event.stop()
         self.toggle(everything=event.everything, key=event.key)
 
-    @on(SelectableVmTable.WantsFilter)
-    def _wants_filter(self, event: SelectableVmTable.WantsFilter) -> None:
+    @on(TypeToFilter.WantsFilter)
+    def _wants_filter(self, event: TypeToFilter.WantsFilter) -> None:
         event.stop()
-        self.query_one("#vms-filter", Input).focus()
+        self.query_one("#vms-filter", FilterInput).take(event.text)
 
     @on(Input.Changed, "#vms-filter")
     def _filter(self) -> None:

@@ -104,10 +104,10 @@ def hostile_session() -> Session:
     session = Session(target="estate /tmp/x\ntouch PWNED2", cloud="Custom")
     session.subscription = sub
     group = "rg-x\n touch PWNED3 #"
-    vault_id = f"/subscriptions/s/resourceGroups/{group}/providers/Microsoft.RecoveryServices/vaults/rsv'; touch PWNED4; '"
+    vault_id = f"/subscriptions/{sub.id}/resourceGroups/{group}/providers/Microsoft.RecoveryServices/vaults/rsv'; touch PWNED4; '"
     session.record(
         "create-resource-group",
-        f"/subscriptions/s/resourceGroups/{group}",
+        f"/subscriptions/{sub.id}/resourceGroups/{group}",
         "succeeded",
         location="westeurope",
     )
@@ -116,12 +116,12 @@ def hostile_session() -> Session:
     )
     session.record(
         "enable-protection",
-        "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm\x1b[2J",
+        f"/subscriptions/{sub.id}/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm\x1b[2J",
         "succeeded",
         vault_id=vault_id,
         policy="Default$(id)",
     )
-    session.record("create-resource-group", "target\nrm -rf ~", "succeeded")  # no location: not replayable
+    session.record("set-redundancy", "target\nrm -rf ~", "succeeded")  # no parameters: not replayable
     return session
 
 
@@ -159,7 +159,7 @@ def test_az_script_runs_only_the_recorded_commands_with_the_exact_values(tmp_pat
     assert "rsv'; touch PWNED4; '" in calls[2] and "west\neurope" in calls[2]
     assert "Default$(id)" in calls[4]
     assert not list(tmp_path.glob("PWNED*"))
-    assert "# Not replayable (parameters missing): create-resource-group target\\nrm -rf ~" in script
+    assert "# Not replayable (parameters missing): set-redundancy target\\nrm -rf ~" in script
 
 
 # -- check end to end on hostile names -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ calls a step's own methods.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -17,8 +18,8 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Center, Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from screens.agent import AgentStep
 from screens.base import StepPane
@@ -35,9 +36,10 @@ from tui.connect import Connection
 from tui.model import SubscriptionFacts
 from tui.resources import STYLESHEET
 from tui.session import Session
-from tui.textsafe import clean
+from tui.textsafe import clean, markup
 from tui.widgets.busy import Busy, BusyBar, reporter
-from tui.widgets.dialogs import ErrorDialog
+from tui.widgets.dialogs import ConfirmDialog, ErrorDialog
+from tui.widgets.help import HelpScreen, Section
 from tui.widgets.sidebar import StepSidebar
 from tui.wizard import Step, WizardModel
 from tui.workspace import Workspace
@@ -62,16 +64,30 @@ HELP_INTRO = (
 )
 
 
+QUIT_TITLE = "Quit while a change is in flight?"
+QUIT_BODY = (
+    "A change in Azure is in flight:\n{changes}\n\n"
+    "Quitting stops the wizard waiting for it, not Azure: it may still complete. Every request sent so far "
+    "is recorded with its outcome (the one in flight as interrupted), and the session is exported to {where} "
+    "so the record survives.\n\nCancel keeps the wizard running until the change is done."
+)
+
+
 class WizardCommands(Provider):
     """The non-linear actions: jump to a step, re-run checks, export, switch subscription, help."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: VmBackupPrepApp = self.app  # type: ignore[assignment]
         reachable = app.model.reachable()
-        cmds: list[tuple[str, str, Callable[[], Any]]] = [
-            (f"Go to step {n}: {step.TITLE}", step.PURPOSE, lambda s=step.STEP_ID: app.go(s))
+        cmds: list[tuple[str, str, Callable[[], Any]]] = [  # a step not reachable yet says why
+            (
+                f"Go to step {n}: {step.TITLE}",
+                step.PURPOSE
+                if step.STEP_ID in reachable
+                else f"Not yet: {app.why_unreachable(step.STEP_ID)}",
+                lambda s=step.STEP_ID: app.go(s),
+            )
             for n, step in enumerate(STEPS, 1)
-            if step.STEP_ID in reachable
         ]
         cmds += [
             ("Re-run checks", "Read the subscription again and re-evaluate every rule", app.action_rerun),
@@ -103,11 +119,16 @@ class VmBackupPrepApp(App[None]):
         Binding("ctrl+n", "next", "Next", priority=True),
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "rerun", "Re-run"),
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+e", "export", "Export", priority=True),  # text fields bind ctrl+e (end of line)
         Binding("f1", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),  # asks first while a change is in flight
     ]
-    HELP_KEYS: ClassVar = (("ctrl+p", "command palette"), ("tab", "move between fields"))
+    HELP_KEYS: ClassVar = (
+        ("^p", "command palette: go to a step, re-run, export, switch subscription"),
+        ("tab", "move between fields"),
+        ("escape", "in a text field: leave the field"),
+    )
 
     current: reactive[Step] = reactive(Step.SIGNIN, always_update=True, init=False)
     version: reactive[int] = reactive(0, init=False)
@@ -120,6 +141,7 @@ class VmBackupPrepApp(App[None]):
         self.model = WizardModel(Workspace(connection), session, export_dir=export_dir)
         self.visited: set[Step] = set()
         self._scan_target: SubscriptionFacts | None = None
+        self.busy_text = ""  # what the re-scan does, for the line that says it was cancelled
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -137,7 +159,7 @@ class VmBackupPrepApp(App[None]):
                         with Center():
                             yield BusyBar(id="nav-progress", show_eta=False).data_bind(VmBackupPrepApp.busy)
                     yield Button("Next ▶", id="next", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         self.title = f"vmbackup-prep · {clean(self.model.connection.label)}"  # an estate path is data
@@ -163,16 +185,28 @@ class VmBackupPrepApp(App[None]):
         step = next(s for s in STEPS if step_id == s.STEP_ID)
         return step(self.model).data_bind(VmBackupPrepApp.version)
 
+    def _built(self, step_id: str) -> StepPane | None:
+        """A step's pane if it has been built (steps are built when first shown)."""
+        return next((node for node in self.query(f"#{step_id}") if isinstance(node, StepPane)), None)
+
     def _shown_pane(self) -> StepPane | None:
         """The current step's pane, once it is built (None for the moment it is being mounted)."""
-        return next((node for node in self.query(f"#{self.current}") if isinstance(node, StepPane)), None)
+        return self._built(self.current)
 
     def go(self, step_id: str) -> None:
         step = Step(step_id)
         if step != self.current and step not in self.model.reachable():
-            self.notify("Finish the earlier steps first.", severity="warning")
+            self.notify(f"Not yet: {self.why_unreachable(step)}", severity="warning")
             return
         self.current = step
+
+    def why_unreachable(self, step_id: str) -> str:
+        """What an earlier step still needs before ``step_id`` can be shown."""
+        for earlier in ORDER[: ORDER.index(step_id)]:
+            pane = self._built(earlier) or self._new_pane(earlier)  # a step not shown yet: asked unmounted
+            if (reason := pane.blocked_reason()) is not None:
+                return f"step {ORDER.index(earlier) + 1} ({pane.TITLE}): {reason}"
+        return "finish the earlier steps first."
 
     async def watch_current(self, step: Step) -> None:
         self.visited.add(step)
@@ -181,6 +215,7 @@ class VmBackupPrepApp(App[None]):
             await switcher.mount(self._new_pane(step))
         if step != self.current:  # another step was chosen while this one was being built
             return
+        self.sub_title = f"{ORDER.index(step) + 1}/{len(ORDER)} {self.pane(step).TITLE}"  # short: fits at 80
         switcher.current = step
         self.pane().arrive()
         self._show_nav()
@@ -231,6 +266,19 @@ class VmBackupPrepApp(App[None]):
             self.go(ORDER[index + 1])
 
     def action_back(self) -> None:
+        """Escape: leaves a text field (what was typed stays), else cancels a re-scan that runs (a read:
+        nothing in Azure changes), else goes back a step."""
+        if isinstance(self.focused, Input):
+            self.screen.focus_next()
+            return
+        if self.busy is not None and self.busy.group == "inventory":
+            self.workers.cancel_group(self, "inventory")
+            self.busy = None
+            self.notify(
+                f"Cancelled: {self.busy_text}. What was read before is kept; ctrl+r reads it again.",
+                severity="warning",
+            )
+            return
         index = ORDER.index(self.current)
         if index > 0:
             self.go(ORDER[index - 1])
@@ -269,32 +317,54 @@ class VmBackupPrepApp(App[None]):
 
     @work(exclusive=True, group="inventory", exit_on_error=False)
     async def scan(self, subscription: SubscriptionFacts) -> None:
-        """The one re-scan path: the subscription read (again), the model updated, every view following."""
+        """The one re-scan path: the subscription read (again), the model updated, every view following;
+        then a line says what was read (the nav bar showed the progress on whatever step is on screen)."""
         self._scan_target = subscription
+        self.busy_text = f"reading {clean(subscription.name)}"
 
         def show(busy: Busy) -> None:
             self.busy = busy
 
-        self.busy = Busy(f"Reading {subscription.name}…", group="inventory")
+        self.busy = Busy(f"Reading {subscription.name}… (escape cancels)", group="inventory")
         try:
             await self.model.rescan(
                 subscription,
-                reporter(show, "Reading {stage} ({done}/{total})", "inventory"),
+                reporter(show, "Reading {stage} ({done}/{total}) · escape cancels", "inventory"),
             )
         finally:
             self.busy = None
         self.version = self.model.version
+        inventory = self.model.inventory
+        if inventory is not None:
+            self.notify(
+                f"Read {markup(subscription.name)}: {len(inventory.vms)} VMs, {len(inventory.vaults)} vaults; "
+                "every check re-run.",
+                timeout=4,
+            )
 
     @on(SummaryStep.ExportRequested)
     def _export_requested(self) -> None:
-        self.action_export()
+        self.export_now()
 
     def action_export(self) -> None:
-        """The one export path (ctrl+e anywhere, the summary's Export button): to the summary, then write."""
+        """ctrl+e: from another step, to the summary, whose directory field says where the files will go
+        (nothing written yet); on the summary, write them (as its Export button and Enter do)."""
         if Step.SUMMARY not in self.model.reachable():
             self.notify("Choose a subscription first: there is nothing to export yet.", severity="warning")
             return
-        self.go(Step.SUMMARY)
+        if self.current != Step.SUMMARY:
+            self.go(Step.SUMMARY)
+            self.notify(
+                f"Export to {markup(self.model.export_dir)}? Enter or ctrl+e writes the JSON report, "
+                "Markdown summary and az script there; edit the directory first to write elsewhere.",
+                title="Export",
+                timeout=8,
+            )
+            return
+        self.export_now()
+
+    def export_now(self) -> None:
+        """The one export path (the summary's Export button, Enter in its field, ctrl+e on the summary)."""
         result = self.model.export()
         self.version = self.model.version
         if result.error is None:
@@ -303,14 +373,64 @@ class VmBackupPrepApp(App[None]):
             self.notify(f"Export failed: {result.error}", severity="error")
 
     def action_help(self) -> None:
+        """F1 or ?: the keys, the current step's first; again closes it (one help at a time)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
         pane = self.pane()
-        keys = [(b.key, b.description) for b in self.BINDINGS if isinstance(b, Binding)] + list(
-            self.HELP_KEYS
+        everywhere: dict[str, str] = {}
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and b.show:
+                everywhere.setdefault(self.get_key_display(b), b.tooltip or b.description)
+        everywhere["f1 / ?"] = everywhere.pop(self.get_key_display(Binding("f1", "help")), "Help")
+        sections: list[Section] = [
+            (f"{pane.TITLE} step", pane.keys() or [("", "no keys of its own: the ones below work here")]),
+            ("Everywhere", [*everywhere.items(), *self.HELP_KEYS]),
+        ]
+        others = [p for p in self.query(StepPane) if p is not pane and p.keys()]
+        if others:
+            sections.append(("Other steps", []))
+            sections += [(f"  {p.TITLE}", p.keys()) for p in others]
+        self.push_screen(HelpScreen(f"Keys · {pane.TITLE} step", sections, HELP_INTRO))
+
+    # -- quitting ------------------------------------------------------------------------------------------
+    def changes_in_flight(self) -> list[str]:
+        """The changes in Azure being sent right now, in words (from every step's busy state)."""
+        return [p.busy.change for p in self.query(StepPane) if p.busy is not None and p.busy.change]
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quits at once, unless a change is in flight: then it asks, and quitting anyway records
+        what was sent (the step in flight as interrupted) and exports the session, so the record survives."""
+        changes = self.changes_in_flight()
+        if not changes:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmDialog) and self.screen.title_text == QUIT_TITLE:
+            return  # asked already
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.call_later(self._quit_recording)
+
+        body = QUIT_BODY.format(changes="\n".join(f"  • {c}" for c in changes), where=self.model.export_dir)
+        self.push_screen(ConfirmDialog(QUIT_TITLE, body, confirm="Quit anyway", danger=True), answered)
+
+    async def _quit_recording(self) -> None:
+        workers = list(self.workers)
+        for worker in workers:
+            worker.cancel()  # each step records the request it was waiting for as interrupted
+        for worker in workers:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+        result = self.model.export()
+        where = (
+            f"written to {result.paths[0].parent}"
+            if result.error is None
+            else f"NOT written ({result.error}): nothing of it was kept"
         )
-        lines = ["Keys", *(f"  {k:<10} {what}" for k, what in keys)]
-        if step_keys := pane.keys():
-            lines += ["", f"{pane.TITLE} step", *(f"  {k:<10} {what}" for k, what in step_keys)]
-        self.notify("\n".join([*lines, "", HELP_INTRO]), title="vmbackup-prep", timeout=20)
+        self.exit(
+            message=f"Quit while a change was in flight. The session (what was sent, and how far) is {where}."
+        )
 
     # -- the one place errors become messages --------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

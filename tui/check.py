@@ -77,6 +77,26 @@ def resolve_vault(inventory: Inventory, wanted: str) -> VaultFacts:
     return matches[0]
 
 
+def regions_without_vault(inventory: Inventory) -> list[str]:
+    """A line per subscription and region that has VMs but no Recovery Services vault (a VM can only be
+    backed up to a vault in its own region and subscription)."""
+    lines = []
+    for sub in sorted({vm.subscription_id.lower() for vm in inventory.vms}):
+        vms = [vm for vm in inventory.vms if vm.subscription_id.lower() == sub]
+        vaults = {
+            v.location.lower().replace(" ", "") for v in inventory.vaults if v.subscription_id.lower() == sub
+        }
+        for region in sorted({vm.location.lower().replace(" ", "") for vm in vms} - vaults):
+            n = sum(vm.location.lower().replace(" ", "") == region for vm in vms)
+            lines.append(
+                clean(
+                    f"no Recovery Services vault in {region} (subscription {sub}), where {n} "
+                    f"VM{'s are' if n != 1 else ' is'}: create one there before protecting them"
+                )
+            )
+    return lines
+
+
 def exit_status(assessment: Assessment, strict: bool) -> int:
     """From the subscriptions' findings, the VMs' and those of the vaults the VMs are assessed against (a
     full policy in an unrelated vault does not fail a --strict check of one VM)."""
@@ -116,6 +136,8 @@ async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, 
         if args.probe_guest:
             await run_probes(factory, inventory.vms, progress=progress)
     assessment = assess(inventory, load_rules(), vault=vault)
+    for line in regions_without_vault(inventory):
+        print(f"note: {line}", file=err)
     cloud = connection.target.cloud
     if args.format == "json":
         text = json_text(to_json(assessment, tool_version=__version__, cloud=cloud))

@@ -25,6 +25,7 @@ def _wizard_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog="vmbackup-prep",
+        usage="vmbackup-prep [{check,protect,rules,logout,emulator}] [options]   (no command: the wizard)",
         description="Get Azure VMs ready for Azure Backup. Commands: (none) the wizard; "
         "'check' headless readiness report; 'protect' enable backup headless; 'rules' the rule catalog; "
         "'logout' forget remembered sign-ins; 'emulator' the built-in ARM emulator.",

@@ -27,7 +27,7 @@ from .services.files import write_output
 from .services.protection import ProtectionPlan, VmResult
 from .services.protection_report import result_detail
 from .services.report import to_json, to_markdown
-from .services.vaults import ApplyResult
+from .services.vaults import ApplyResult, Plan, StepOutcome
 from .textsafe import code_span, markdown, shell_arg, shell_comment
 
 Clock = Callable[[], dt.datetime]
@@ -112,30 +112,33 @@ class Session:
 
     def record_vault_changes(self, result: ApplyResult) -> None:
         """Each request of an applied vault plan, with what the az script needs to replay it."""
-        plan = result.plan
-        sub = f"/subscriptions/{plan.subscription_id}"
         for outcome in result.outcomes:
-            change = outcome.step.action
-            if change == Change.REGISTER_PROVIDER:
-                target, params = sub, {"namespace": "Microsoft.RecoveryServices"}
-            else:
-                group = f"{sub}/resourceGroups/{plan.resource_group}"
-                target = group if change == Change.CREATE_RESOURCE_GROUP else plan.vault_id
-                params = {
-                    "resource_group": plan.resource_group,
-                    "name": plan.vault_name,
-                    "location": plan.location,
-                    "redundancy": plan.redundancy,
-                    "cross_region_restore": bool(plan.cross_region_restore),
-                }
-            self.record(
-                change,
-                target,
-                outcome.status.outcome,
-                detail=outcome.message,
-                request_ids=[outcome.request_id] if outcome.request_id else [],
-                **params,
-            )
+            self.record_vault_step(result.plan, outcome)
+
+    def record_vault_step(self, plan: Plan, outcome: StepOutcome) -> None:
+        """One request of a vault plan (as soon as its outcome is known, so quitting part-way loses none)."""
+        sub = f"/subscriptions/{plan.subscription_id}"
+        change = outcome.step.action
+        if change == Change.REGISTER_PROVIDER:
+            target, params = sub, {"namespace": "Microsoft.RecoveryServices"}
+        else:
+            group = f"{sub}/resourceGroups/{plan.resource_group}"
+            target = group if change == Change.CREATE_RESOURCE_GROUP else plan.vault_id
+            params = {
+                "resource_group": plan.resource_group,
+                "name": plan.vault_name,
+                "location": plan.location,
+                "redundancy": plan.redundancy,
+                "cross_region_restore": bool(plan.cross_region_restore),
+            }
+        self.record(
+            change,
+            target,
+            outcome.status.outcome,
+            detail=outcome.message,
+            request_ids=[outcome.request_id] if outcome.request_id else [],
+            **params,
+        )
 
     def record_protection(self, plan: ProtectionPlan, result: VmResult) -> None:
         """One VM's enable-protection result, with the vault and policy it used."""
@@ -213,11 +216,11 @@ class Session:
         now = iso(moment)
         report = to_json(assessment, tool_version=__version__, cloud=self.cloud, generated_at=now)
         report["session"] = self.as_dict(exported_at=now)
-        md = (
-            session_markdown(self, exported_at=now)
-            + "\n"
-            + to_markdown(assessment, tool_version=__version__, cloud=self.cloud, generated_at=now)
-        )
+        # one H1 (the report's), then the session's choices and changes, then the rest of the report
+        title, _, rest = to_markdown(
+            assessment, tool_version=__version__, cloud=self.cloud, generated_at=now
+        ).partition("\n")
+        md = f"{title}\n\n{session_markdown(self, exported_at=now)}{rest}"
         texts = [  # modes of new files, less the umask (a replaced file keeps its own)
             (out / f"{stem}.json", json.dumps(report, indent=2) + "\n", 0o666),
             (out / f"{stem}.md", md, 0o666),
@@ -232,7 +235,7 @@ def session_markdown(session: Session, *, exported_at: str | None = None) -> str
     d = session.as_dict(exported_at=exported_at)
     c = d["choices"]
     md = markdown
-    lines = ["# vmbackup-prep session", "", f"Started {d['started_at']} against {md(d['target'])}.", ""]
+    lines = ["## This vmbackup-prep session", "", f"Started {d['started_at']} against {md(d['target'])}.", ""]
     who = session.identity.get("upn") or session.identity.get("appid") or session.identity.get("oid")
     if who:
         lines += [f"Signed in as {md(who)} (tenant {md(session.identity.get('tid'))}).", ""]
@@ -316,13 +319,18 @@ def az_script(session: Session) -> str:
         lines.append(
             f"# Recorded against {shell_comment(session.target)}: point the Azure CLI at the same cloud first."
         )
-    if session.subscription:
-        lines.append(f"az account set --subscription {q(session.subscription.id)}")
     done = [a for a in session.actions if a.result == Outcome.SUCCEEDED]
+    if session.subscription and not done:
+        lines.append(f"az account set --subscription {q(session.subscription.id)}")
     skipped: list[str] = []
+    current = None  # the subscription the CLI is set to: each command runs in the one it was made in
     for a in done:
         what = a.what
         p = _vault_params(a)
+        subscription = _id_part(a.target, "subscriptions")
+        if subscription and subscription != current and what != Change.GUEST_PROBE:
+            lines.append(f"az account set --subscription {q(subscription)}")
+            current = subscription
         if what == Change.REGISTER_PROVIDER:
             lines.append(
                 f"az provider register --namespace {q(p.get('namespace', 'Microsoft.RecoveryServices'))} --wait"

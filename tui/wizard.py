@@ -21,13 +21,13 @@ import platformdirs
 from tui.connect import Connection
 from tui.model import Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts, same_id
 from tui.rules import RuleBook, load_rules
-from tui.services.actions import Outcome
+from tui.services.actions import Change, Outcome
 from tui.services.assessment import Assessment, VmAssessment, assess
 from tui.services.concurrency import Progress
 from tui.services.findings import summary_scope
 from tui.services.protection import ProtectionPlan, VmOutcome, VmResult
 from tui.services.selection import unselectable
-from tui.services.vaults import ApplyResult
+from tui.services.vaults import ApplyResult, Plan, StepOutcome
 from tui.session import Session
 from tui.workspace import Workspace
 
@@ -44,6 +44,12 @@ class Step(StrEnum):
     LIMITATIONS = "limitations"
     PROTECT = "protect"
     SUMMARY = "summary"
+
+
+INTERRUPTED_DETAIL = (
+    "Sent, but the wizard quit before Azure answered: it may still complete. Check it in the portal or with az "
+    "before running it again."
+)
 
 
 def default_export_dir() -> str:
@@ -252,10 +258,22 @@ class WizardModel:
         """VM facts were re-read in place (the agent step's instance views)."""
         self.changed()
 
-    def vault_changes_applied(self, result: ApplyResult) -> None:
-        """A vault plan ran: its requests recorded; the vault as re-read replaces the old facts, and is the
-        chosen one when everything succeeded."""
-        self.session.record_vault_changes(result)
+    def interrupted(self, what: Change, targets: Iterable[str], **parameters: Any) -> None:
+        """Requests sent whose answer the wizard stopped waiting for (it quit): recorded as interrupted."""
+        for target in targets:
+            self.session.record(what, target, Outcome.INTERRUPTED, detail=INTERRUPTED_DETAIL, **parameters)
+        self.changed()
+
+    def vault_step_done(self, plan: Plan, outcome: StepOutcome) -> None:
+        """One request of a vault plan answered (or interrupted): recorded at once."""
+        self.session.record_vault_step(plan, outcome)
+        self.changed()
+
+    def vault_changes_applied(self, result: ApplyResult, *, recorded: bool = False) -> None:
+        """A vault plan ran: its requests recorded (unless `vault_step_done` did, step by step); the vault as
+        re-read replaces the old facts, and is the chosen one when everything succeeded."""
+        if not recorded:
+            self.session.record_vault_changes(result)
         if result.vault is not None:
             self.replace_vault(result.vault)
             if result.ok:

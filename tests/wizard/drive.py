@@ -206,3 +206,16 @@ async def create_lrs_vault(pilot: Pilot[Any], app: VmBackupPrepApp, region: str,
     await settle(pilot, app)
     await pilot.press("tab", "tab", "tab", "down", "enter", "tab", "enter")  # LRS, then Create vault…
     return await confirm(pilot, app)
+
+
+def record_notes(app: VmBackupPrepApp) -> list[str]:
+    """Every notification from now on, as text (the app's own list drops them when they time out)."""
+    said: list[str] = []
+    notify = app.notify
+
+    def recording(message: Any, **kwargs: Any) -> Any:
+        said.append(str(message))
+        return notify(message, **kwargs)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return said

@@ -96,7 +96,7 @@ async def test_after_protecting_with_the_enhanced_policy_the_export_no_longer_as
         assert "vm-requires-enhanced-policy" in {f.rule for f in before.vms[0].findings}
         await pilot.press("p")  # EnhancedPolicy is preselected: pg01 has a Premium SSD v2 disk
         await confirm(pilot, app)
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+e", "ctrl+e")  # to the summary (which says where), then write
         await settle(pilot, app)
 
     report_path = next(tmp_path.glob("*.json"))

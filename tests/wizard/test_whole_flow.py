@@ -31,9 +31,11 @@ async def test_subscription_new_lrs_vault_vms_probe_export(demo, tmp_path):
         await settle(pilot, app)
         assert sorted(run_commands(demo)) == ["vm-neu-dns01", "vm-neu-web01"]  # app02 is deallocated
 
-        await pilot.press("ctrl+e")  # export from anywhere: jumps to the summary
+        await pilot.press("ctrl+e")  # export from anywhere: jumps to the summary, which says where
         await settle(pilot, app)
         assert app.current == "summary"
+        await pilot.press("ctrl+e")  # and writes there
+        await settle(pilot, app)
 
     # The emulator holds the vault, with the redundancy chosen in the same create request.
     vault = demo.estate.get(VAULT_ID)

@@ -176,6 +176,14 @@ def explain(exc: BaseException, *, auth: str | None = None) -> Problem:
 # words azure-identity uses.
 _SIGN_IN_ENDINGS: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
     (
+        # azure-identity's AzureCliCredential when `az` is not on PATH (azure_cli.py: CLI_NOT_FOUND)
+        re.compile(r"Azure CLI not found on path", re.IGNORECASE),
+        "The Azure CLI is not installed",
+        "--auth cli signs in through the Azure CLI (az), and no `az` was found on PATH.",
+        "Install the Azure CLI (https://learn.microsoft.com/cli/azure/install-azure-cli), run `az login`, "
+        "then start again; or sign in another way: --auth device-code, browser, env or managed-identity.",
+    ),
+    (
         re.compile(r"Sign-in cancelled"),
         "Sign-in cancelled",
         "Nobody signed in: the sign-in was cancelled.",

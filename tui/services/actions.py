@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     FAILED = "failed"
     REFUSED = "refused"  # not sent: --read-only, or a rule said no
     SKIPPED = "skipped"  # not needed, or not run after an earlier step failed
+    INTERRUPTED = "interrupted"  # sent, but the wizard stopped waiting (quit): Azure may still complete it
 
 
 class Reported(StrEnum):
@@ -41,5 +42,6 @@ SESSION_OUTCOME = {
     "failed": Outcome.FAILED,
     "refused": Outcome.REFUSED,
     "not-run": Outcome.SKIPPED,  # an earlier step did not succeed
+    "interrupted": Outcome.INTERRUPTED,  # sent; the answer was not awaited
     "already-protected": Outcome.SKIPPED,  # nothing was sent
 }

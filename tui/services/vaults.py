@@ -238,6 +238,7 @@ class StepStatus(Reported):
     FAILED = "failed"  # the service said no
     REFUSED = "refused"  # not sent: --read-only
     NOT_RUN = "not-run"  # an earlier step did not succeed
+    INTERRUPTED = "interrupted"  # sent, then the caller stopped waiting (the wizard quit)
 
 
 @dataclass(frozen=True)
@@ -623,11 +624,14 @@ class VaultService:
         return plan(f"Change vault {vault.name}: {', '.join(wants)}", steps=[step], irreversible=irreversible)
 
     # changes --------------------------------------------------------------------------------------------
-    async def apply(self, plan: Plan) -> ApplyResult:
+    async def apply(self, plan: Plan, on_step: Callable[[StepOutcome], None] | None = None) -> ApplyResult:
         """Run the plan's steps in order, stop at the first that fails, then re-read the vault.
 
-        A refused plan sends nothing. A plan with nothing to do sends nothing either and returns the vault
-        as read when planning."""
+        ``on_step`` hears each step's outcome as soon as it is known, so a caller that is stopped part-way
+        (the wizard quitting) still has every request that was sent: the step in flight is reported as
+        interrupted, with its request id if Azure had answered. A refused plan sends nothing. A plan with
+        nothing to do sends nothing either and returns the vault as read when planning."""
+        tell = on_step or (lambda _outcome: None)
         if plan.refusal is not None:
             return ApplyResult(plan, [], plan.current, refusal=plan.refusal)
         if not plan.steps:
@@ -641,9 +645,25 @@ class VaultService:
                         step, StepStatus.NOT_RUN, "Not run: an earlier step did not succeed.", at=_now()
                     )
                 )
+                tell(outcomes[-1])
                 continue
-            outcome = await self._run(plan, step)
+            hook = RequestIdHook()
+            try:
+                outcome = await self._run(plan, step, hook)
+            except asyncio.CancelledError:
+                tell(
+                    StepOutcome(
+                        step,
+                        StepStatus.INTERRUPTED,
+                        f"Sent ({step.operation}), but the wizard stopped waiting for the answer: Azure may "
+                        "still complete it. Check it in the portal or with az before running it again.",
+                        request_id=hook.request_id,
+                        at=_now(),
+                    )
+                )
+                raise
             outcomes.append(outcome)
+            tell(outcome)
             stopped = outcome.status != StepStatus.OK
         vault: VaultFacts | None = None
         read_error: str | None = None
@@ -656,8 +676,7 @@ class VaultService:
             read_error = f"{problem.title}: {problem.detail}"
         return ApplyResult(plan, outcomes, vault, read_error=read_error)
 
-    async def _run(self, plan: Plan, step: PlanStep) -> StepOutcome:
-        hook = RequestIdHook()
+    async def _run(self, plan: Plan, step: PlanStep, hook: RequestIdHook) -> StepOutcome:
         sub, rg = plan.subscription_id, plan.resource_group
         try:
             if step.action == Change.REGISTER_PROVIDER:

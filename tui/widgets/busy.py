@@ -21,13 +21,15 @@ from tui.textsafe import clean
 
 @dataclass(frozen=True)
 class Busy:
-    """What is going on: ``text`` for the user, ``done`` of ``total`` (None: not known yet), and the worker
-    group doing it."""
+    """What is going on: ``text`` for the user, ``done`` of ``total`` (None: not known yet), the worker
+    group doing it, and ``change``: the change in Azure in flight, in words (empty for reads), which
+    quitting asks about first."""
 
     text: str
     done: int = 0
     total: int | None = None
     group: str = ""
+    change: str = ""
 
     @property
     def line(self) -> Text:
@@ -36,12 +38,12 @@ class Busy:
         return Text(clean(self.text))
 
 
-def reporter(show: Callable[[Busy], None], template: str, group: str = "") -> Progress:
+def reporter(show: Callable[[Busy], None], template: str, group: str = "", change: str = "") -> Progress:
     """A services progress callback that shows ``template`` (with ``{stage}``, ``{done}``, ``{total}``)."""
 
     def progress(stage: str, done: int, total: int) -> None:
         text = template.format(stage=stage, done=done, total=total)
-        show(Busy(text, done, max(total, 1), group))
+        show(Busy(text, done, max(total, 1), group, change))
 
     return progress
 

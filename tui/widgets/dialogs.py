@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import ClassVar, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,8 +19,29 @@ from tui.textsafe import clean
 ResultType = TypeVar("ResultType")
 
 
+# Rows of a dialog that are not its body: border 2, padding 2, title 2, "more below" 1, buttons 4.
+FRAME_ROWS = 11
+
+
+class DialogBody(VerticalScroll):
+    """The scrolling body of a dialog: it takes the focus with Tab and scrolls with the arrows, PgUp/PgDn,
+    Home/End (the keys also work while a button has the focus: the dialog passes them on)."""
+
+
 class Dialog(ModalScreen[ResultType]):
-    """A box in the middle of the screen: a title, a body that scrolls, buttons that stay visible."""
+    """A box in the middle of the screen: a title, a body that scrolls, buttons that stay visible.
+
+    The body (a `DialogBody`) scrolls with the keyboard wherever the focus is, and a line under it says
+    "more below" while part of it is out of view, so nothing of a plan is hidden from keyboard users."""
+
+    BINDINGS: ClassVar = [
+        Binding("up", "scroll_body('scroll_up')", "Scroll up", show=False),
+        Binding("down", "scroll_body('scroll_down')", "Scroll down", show=False),
+        Binding("pageup", "scroll_body('scroll_page_up')", "Page up", show=False),
+        Binding("pagedown", "scroll_body('scroll_page_down')", "Page down", show=False),
+        Binding("home", "scroll_body('scroll_home')", "Top", show=False),
+        Binding("end", "scroll_body('scroll_end')", "End", show=False),
+    ]
 
     DEFAULT_CSS = """
     Dialog {
@@ -36,8 +58,11 @@ class Dialog(ModalScreen[ResultType]):
         }
         .error-dialog { border: thick $error; }
         .dialog-title { text-style: bold; padding: 0 0 1 0; }
-        /* leaves room for the title and the buttons on a 24-row terminal: the buttons are always visible */
+        /* leaves room for the title and the buttons on a 24-row terminal (on_resize gives it what the
+           screen has left): the buttons are always visible */
         .dialog-body { height: auto; max-height: 45vh; }
+        .dialog-body:focus { background-tint: $foreground 5%; }
+        #dialog-more { height: 1; color: $accent; text-style: italic; }
         .dialog-buttons { height: auto; align: right middle; padding: 1 0 0 0; }
         .dialog-buttons Button { margin: 0 0 0 2; }
         .remedy { padding: 1 0 0 0; color: $warning; }
@@ -45,6 +70,37 @@ class Dialog(ModalScreen[ResultType]):
         .muted { color: $text-muted; }
     }
     """
+
+    MORE = "▼ more below: ↓ PgDn End scroll"
+
+    def more_line(self) -> Static:
+        """The line under the body that says whether there is more to read."""
+        return Static(self.MORE, id="dialog-more")
+
+    def _bodies(self) -> list[DialogBody]:
+        return list(self.query(DialogBody))
+
+    def on_mount(self) -> None:
+        for body in self._bodies():
+            self.watch(body, "scroll_y", self._show_more, init=False)
+            self.watch(body, "virtual_size", self._show_more, init=False)
+        self.call_after_refresh(self._show_more)
+
+    def on_resize(self, event: events.Resize) -> None:
+        for body in self._bodies():  # all the rows the screen has left (90 % of it) go to the body
+            body.styles.max_height = max(3, int(event.size.height * 0.9) - FRAME_ROWS)
+        self.call_after_refresh(self._show_more)
+
+    def _show_more(self, *_: object) -> None:
+        bodies = self._bodies()
+        if not bodies or not self.query("#dialog-more"):
+            return
+        body = bodies[0]
+        self.query_one("#dialog-more", Static).display = body.scroll_y < body.max_scroll_y
+
+    def action_scroll_body(self, how: str) -> None:
+        for body in self._bodies():
+            getattr(body, how)(animate=False)
 
 
 class ConfirmDialog(Dialog[bool]):
@@ -62,13 +118,15 @@ class ConfirmDialog(Dialog[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(clean(self.title_text), classes="dialog-title", markup=False)
-            with VerticalScroll(classes="dialog-body"):
+            with DialogBody(classes="dialog-body"):
                 yield Static(clean(self.body, multiline=True), markup=False)
+            yield self.more_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "primary")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#cancel", Button).focus()  # the safe choice has the focus
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -90,19 +148,21 @@ class ErrorDialog(Dialog[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error-dialog"):
             yield Static(clean(self.problem.title), classes="dialog-title", markup=False)
-            with VerticalScroll(classes="dialog-body"):  # Azure's own words: plain text, escaped
+            with DialogBody(classes="dialog-body"):  # Azure's own words: plain text, escaped
                 yield Static(clean(self.problem.detail, multiline=True), markup=False)
                 yield Static(
                     clean(f"What to do: {self.problem.remedy}", multiline=True),
                     classes="remedy",
                     markup=False,
                 )
+            yield self.more_line()
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close")
                 if self.can_retry:
                     yield Button("Retry", id="retry", variant="primary")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#retry" if self.can_retry else "#close", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -148,6 +208,7 @@ class DeviceCodeDialog(Dialog[str | None]):
                 yield Button("Copy code", id="copy", variant="primary")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#copy", Button).focus()  # Enter must not cancel the sign-in by accident
         self._tick()
         self.set_interval(0.2, self._tick)

@@ -50,9 +50,11 @@ class RedundancyPicker(Vertical):
 
     DEFAULT_CSS = """
     RedundancyPicker { height: auto; }
-    RedundancyPicker RadioSet { width: 1fr; border: none; padding: 0; }
+    /* no border, focused or not: Tab must not make the layout jump; the focus shows as a tint */
+    RedundancyPicker RadioSet, RedundancyPicker RadioSet:focus { width: 1fr; border: none; padding: 0; }
     RedundancyPicker RadioButton { width: 1fr; }
-    RedundancyPicker Checkbox { border: none; padding: 0; }
+    RedundancyPicker Checkbox, RedundancyPicker Checkbox:focus { border: none; padding: 0; }
+    RedundancyPicker RadioSet:focus, RedundancyPicker Checkbox:focus { background-tint: $foreground 8%; }
     RedundancyPicker .redundancy-note { color: $text-muted; padding: 0 0 0 1; }
     """
 

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from tui.azure import explain
 from tui.services.vaults import NameCheck, validate_resource_group_name, validate_vault_name
+from tui.textsafe import markup
 from tui.widgets.redundancy import RedundancyPicker
 from tui.widgets.rows import ButtonRow
 
@@ -142,7 +143,12 @@ class NewVaultForm(Vertical):
         self.name_changed()
 
     @on(Input.Submitted, "#vault-name")
-    def _name_submitted(self) -> None:
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        """Enter: on to the resource group, unless the name cannot be used: then say why (the focus stays)."""
+        problem = validate_vault_name(event.value) if event.value else "Type a name for the new vault first."
+        if problem:
+            self.app.notify(markup(problem), title="Vault name", severity="warning")
+            return
         self.query_one("#vault-rg", Select).focus()
 
     def name_changed(self) -> None:

@@ -92,7 +92,8 @@ class VaultPicker(Horizontal):
         for r in order:
             mark = "●" if chosen is not None and region_key(chosen.location) == r else " "
             n, k = vm_count[r], vault_count[r]
-            text = f"{mark} {markup(r):<{width}} {n:>3} VM{'s' if n != 1 else ' '}, {k} vault{'s' if k != 1 else ''}"
+            vms = "VMs," if n != 1 else "VM,"  # padded after the comma: the columns stay aligned
+            text = f"{mark} {markup(r):<{width}} {n:>3} {vms:<4} {k} vault{'s' if k != 1 else ''}"
             regions.add_option(Option(text, id=r))
         if self.picked_region not in order:
             self.picked_region = region_key(chosen.location) if chosen is not None else None

@@ -11,7 +11,13 @@ from tui.services.vaults import ApplyResult, Plan, StepOutcome, StepStatus
 from tui.textsafe import clean
 from tui.widgets.redundancy import short_redundancy
 
-OUTCOME_MARK = {StepStatus.OK: "✓", StepStatus.FAILED: "✗", StepStatus.REFUSED: "✗", StepStatus.NOT_RUN: "–"}
+OUTCOME_MARK = {
+    StepStatus.OK: "✓",
+    StepStatus.FAILED: "✗",
+    StepStatus.REFUSED: "✗",
+    StepStatus.NOT_RUN: "–",
+    StepStatus.INTERRUPTED: "?",
+}
 
 
 def _vms(n: int) -> str:
