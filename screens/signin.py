@@ -142,7 +142,7 @@ class SignInStep(StepPane):
             status.update("\n".join(lines))
         elif self._why_not:
             status.update(
-                f"[b]Not signed in.[/b] {self._why_not}\nPress Sign in to try again, or pick another sign-in method."
+                f"[b]Not signed in.[/b] {self._why_not}\nPress the Sign in button to try again, or pick another sign-in method first."
             )
         else:
             status.update("")

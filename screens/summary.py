@@ -111,12 +111,16 @@ class SummaryStep(StepPane):
         )
         self.query_one("#sum-chart", Static).update(verdict_bars(s, self.looks, width=24))
         self.query_one("#sum-choices", Static).update(self.choices_text())
-        looks, actions = self.looks, self.model.session.actions
+        looks, session = self.looks, self.model.session
+        changes, probes = session.changes(), session.probe_runs()
         out = (
-            Text("\n").join(action_line(a, looks) for a in actions)
-            if actions
+            Text("\n").join(action_line(a, looks) for a in changes)
+            if changes
             else Text("Nothing in Azure was changed.")
         )
+        if probes:
+            out += Text("\n\nRead-only runs in VMs (in-guest probe):\n", style="bold")
+            out += Text("\n").join(action_line(a, looks) for a in probes)
         self.query_one("#sum-actions", Static).update(out)
         self.show_export()
 

@@ -340,3 +340,20 @@ def test_the_wizard_export_uses_the_same_rules(tmp_path):
     os.umask(umask)
     assert modes == {".json": 0o666 & ~umask, ".md": 0o666 & ~umask, ".sh": 0o777 & ~umask}
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["s.json", "s.md", "s.sh"]
+
+
+def test_the_session_summary_lists_changes_apart_from_read_only_probe_runs():
+    """Issue 11.12: "Changes made in Azure" lists changes only; the read-only probe runs are listed apart."""
+    from tui.session import Session, session_markdown
+
+    session = Session(target="t", cloud="AzureCloud")
+    session.record(
+        "guest-probe",
+        "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm1",
+        "succeeded",
+    )
+    text = session_markdown(session, exported_at="now")
+    changes = text.split("## Changes made in Azure", 1)[1].split("\n## ", 1)[0]
+    assert "guest-probe" not in changes and "None: nothing in Azure was changed." in changes
+    probes = text.split("## Read-only runs in VMs", 1)[1]
+    assert "guest-probe" in probes and "vm1" in probes

@@ -77,6 +77,14 @@ class Session:
         if not self.started_at:
             self.started_at = iso(self.clock())
 
+    def changes(self) -> list[Action]:
+        """The actions that changed (or tried to change) something in Azure."""
+        return [a for a in self.actions if a.what != Change.GUEST_PROBE]
+
+    def probe_runs(self) -> list[Action]:
+        """The read-only in-guest probe runs (Run Command): recorded, but not changes."""
+        return [a for a in self.actions if a.what == Change.GUEST_PROBE]
+
     def record(
         self,
         what: Change | str,
@@ -250,13 +258,22 @@ def session_markdown(session: Session, *, exported_at: str | None = None) -> str
         f"| In-guest probe | {'consented' if c['guest_probe_consent'] else 'not run'} |",
         "",
     ]
+    changes, probes = session.changes(), session.probe_runs()
+
+    def listed(actions: list[Action]) -> list[str]:
+        out = []
+        for a in actions:
+            ids = f" (request ids: {md(', '.join(a.request_ids))})" if a.request_ids else ""
+            line = (
+                f"- {md(a.when)} **{md(a.what)}** {code_span(a.target)}: {md(a.result)}{ids}. {md(a.detail)}"
+            )
+            out.append(line.rstrip())
+        return out
+
     lines += ["## Changes made in Azure", ""]
-    if not session.actions:
-        lines.append("None: nothing in Azure was changed.")
-    for a in session.actions:
-        ids = f" (request ids: {md(', '.join(a.request_ids))})" if a.request_ids else ""
-        line = f"- {md(a.when)} **{md(a.what)}** {code_span(a.target)}: {md(a.result)}{ids}. {md(a.detail)}"
-        lines.append(line.rstrip())
+    lines += listed(changes) or ["None: nothing in Azure was changed."]
+    if probes:
+        lines += ["", "## Read-only runs in VMs (in-guest probe, Run Command)", "", *listed(probes)]
     return "\n".join(lines) + "\n"
 
 

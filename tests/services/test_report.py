@@ -67,3 +67,29 @@ def test_a_vault_whose_items_were_not_read_leaves_its_vms_unknown():
     vm.protection.vault_id = vault.id  # already in that vault: its VM count does not matter
     (a,) = assess(inventory, load_rules(), vault=vault).vms
     assert a.verdict != "unknown"
+
+
+def test_what_to_do_lists_only_what_needs_doing_and_notes_go_below():
+    """Issue 11.12: a VM already protected by its own vault (an info note) is not a thing to do."""
+    from tui.model import ProtectionFacts
+
+    vault = VaultFacts(
+        id=f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/rsv",
+        name="rsv",
+        subscription_id=SUB,
+        resource_group="rg",
+        location="westeurope",
+        protected_vms=1,
+        redundancy_locked=True,
+    )
+    done = make_vm(name="vm-done")
+    done.protection = ProtectionFacts(status="Protected", vault_id=vault.id, source="vault-items")
+    blocked = make_vm(name="vm-blocked", provisioning_state="Failed")
+    for vm in (done, blocked):
+        vm.subscription_id = SUB
+    inventory = Inventory([SubscriptionFacts(id=SUB, name="S", state="Enabled")], [vault], [done, blocked])
+    md = to_markdown(assess(inventory, load_rules()), tool_version="t", cloud="c", generated_at="now")
+    todo = md.split("## What to do", 1)[1].split("\n## ", 1)[0]
+    notes = md.split("## Notes", 1)[1].split("\n## ", 1)[0]
+    assert "### vm-blocked" in todo and "vm-done" not in todo
+    assert "### vm-done" in notes and "vm-already-protected" in notes

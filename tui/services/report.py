@@ -152,21 +152,26 @@ def to_markdown(
             f"| {_cell(vm['name'])} | {_cell(vm['location'])} | {_cell(vm['power_state'])} | {_cell(agent)} | "
             f"{_cell(vm['protection']['status'])} | {VERDICT_MARK[vm['verdict']]} | {_cell(rules)} |"
         )
-    lines += ["", "## What to do", ""]
     by_severity = {"blocker": "Blocker", "warning": "Warning", "info": "Note"}
-    for group in ("subscriptions", "vaults", "vms"):
-        for entry in doc[group]:
-            if not entry["findings"]:
-                continue
-            lines += [f"### {markdown(entry['name'])}", ""]
-            for f in entry["findings"]:  # details and remedies quote names and messages from Azure
-                lines += [
-                    f"- **{by_severity[f['severity']]}: {markdown(f['title'])}** ({code_span(f['rule'])})  ",
-                    f"  {markdown(f['detail'])}  ",
-                    f"  *Remedy:* {markdown(f['remedy'])}  ",
-                    f"  *Source:* <{clean(f['source']).replace('>', '%3E')}>",
-                ]
-            lines.append("")
+    # blockers and warnings are what to do; notes (e.g. a VM already protected by its vault) come after
+    for heading, severities in (("What to do", ("blocker", "warning")), ("Notes", ("info",))):
+        lines += ["", f"## {heading}", ""]
+        for group in ("subscriptions", "vaults", "vms"):
+            for entry in doc[group]:
+                found = [f for f in entry["findings"] if f["severity"] in severities]
+                if not found:
+                    continue
+                lines += [f"### {markdown(entry['name'])}", ""]
+                for f in found:  # details and remedies quote names and messages from Azure
+                    lines += [
+                        f"- **{by_severity[f['severity']]}: {markdown(f['title'])}** ({code_span(f['rule'])})  ",
+                        f"  {markdown(f['detail'])}  ",
+                        f"  *Remedy:* {markdown(f['remedy'])}  ",
+                        f"  *Source:* <{clean(f['source']).replace('>', '%3E')}>",
+                    ]
+                lines.append("")
+        if lines[-1] == "" and lines[-2] == f"## {heading}":
+            lines.append("Nothing." if heading == "What to do" else "None.")
     unknown = [a for a in assessment.vms if a.verdict == "unknown"]
     if unknown:
         lines += ["## Could not be assessed", ""]
