@@ -189,6 +189,14 @@ class VmBackupPrepApp(App[None]):
         """A step's pane if it has been built (steps are built when first shown)."""
         return next((node for node in self.query(f"#{step_id}") if isinstance(node, StepPane)), None)
 
+    async def _build_all(self) -> None:
+        """Build the steps not shown yet, hidden (they are built when first shown, for a faster start)."""
+        missing = [self._new_pane(s.STEP_ID) for s in STEPS if self._built(s.STEP_ID) is None]
+        for pane in missing:
+            pane.display = False
+        if missing:
+            await self.query_one("#steps", ContentSwitcher).mount_all(missing)
+
     def _shown_pane(self) -> StepPane | None:
         """The current step's pane, once it is built (None for the moment it is being mounted)."""
         return self._built(self.current)
@@ -372,11 +380,12 @@ class VmBackupPrepApp(App[None]):
         else:
             self.notify(f"Export failed: {result.error}", severity="error")
 
-    def action_help(self) -> None:
+    async def action_help(self) -> None:
         """F1 or ?: the keys, the current step's first; again closes it (one help at a time)."""
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
+        await self._build_all()  # every step's keys come from its widgets: build the steps not shown yet
         pane = self.pane()
         everywhere: dict[str, str] = {}
         for b in self.BINDINGS:
@@ -387,7 +396,10 @@ class VmBackupPrepApp(App[None]):
             (f"{pane.TITLE} step", pane.keys() or [("", "no keys of its own: the ones below work here")]),
             ("Everywhere", [*everywhere.items(), *self.HELP_KEYS]),
         ]
-        others = [p for p in self.query(StepPane) if p is not pane and p.keys()]
+        others = sorted(
+            (p for p in self.query(StepPane) if p is not pane and p.keys()),
+            key=lambda p: ORDER.index(p.STEP_ID),
+        )
         if others:
             sections.append(("Other steps", []))
             sections += [(f"  {p.TITLE}", p.keys()) for p in others]
