@@ -249,7 +249,7 @@ async def test_plain_check_is_read_only_and_its_reports_read_well(demo, demo_est
     assert total == vm_count and sum(parts) == total
     headings = [line for line in lines if line.startswith("## ")]
     assert headings == [
-        "## Subscriptions", "## Vaults", "## VMs", "## What to do", "## The 2015 limitations, today",
+        "## Subscriptions", "## Vaults", "## VMs", "## What to do", "## Notes", "## The 2015 limitations, today",
     ]  # fmt: skip
     for heading, rows in (
         ("## Subscriptions", 4),
