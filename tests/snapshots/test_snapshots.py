@@ -62,10 +62,10 @@ def _at(step: str, **kwargs: Any):
         target.update(str(target.content).replace(endpoint, SHOWN_ENDPOINT))
         app.title = app.title.replace(endpoint, SHOWN_ENDPOINT)
         await settle(pilot, app)
-        await pilot.pause(
-            0.5
-        )  # what runs after a refresh (a tree's cursor, a scroll) has run too, loaded or not
+        await pilot.pause(0.5)  # what runs after a refresh (a tree's cursor, a scroll) has run, loaded or not
         await settle(pilot, app)
+        app.clear_notifications()  # a toast lives for seconds: on a slow machine it may or may not be there
+        await pilot.pause()
 
     return run_before
 
