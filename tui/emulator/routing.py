@@ -54,9 +54,12 @@ class ArmError(Exception):
 
 def invalid_content(reason: str, target: str | None = None) -> ArmError:
     """ARM's answer to a body it cannot deserialize (front door and RPs alike): 400 InvalidRequestContent,
-    "The request content was invalid and could not be deserialized: '<reason>'." (wording from the Azure
-    Container Instances troubleshooting doc's quoted ARM error; code and target as Azure/ARO-HCP
-    internal/api/arm/error.go NewUnmarshalCloudError sets them)."""
+    "The request content was invalid and could not be deserialized: '<reason>'.". Code and wording as ARM's
+    answer is quoted in the Microsoft docs tutorial on troubleshooting template deployments (azure-docs
+    articles/azure-resource-manager/resource-manager-tutorial-troubleshoot.md, "Troubleshoot the validation
+    error": "Code=InvalidRequestContent; Message=The request content was invalid and could not be deserialized:
+    'Could not find member ... Path '...', line 36, position 24.'."). ``target`` as Azure/ARO-HCP
+    internal/api/arm/error.go NewUnmarshalCloudError sets it; no public source shows ARM itself setting it."""
     return ArmError(
         400,
         "InvalidRequestContent",
@@ -67,10 +70,16 @@ def invalid_content(reason: str, target: str | None = None) -> ArmError:
 
 def parse_body(raw: bytes) -> Any:
     """A JSON object, at most 64 levels deep (the default MaxDepth of Json.NET 13 and System.Text.Json, the
-    readers ARM runs on), with finite numbers."""
+    readers ARM runs on: Newtonsoft.Json 13.0.1 release notes, "MaxDepth defaults to 64"), with finite numbers.
+
+    The reasons are Json.NET's reader messages where a public ARM answer quotes one: "Error parsing Infinity
+    value." (an ARM 400 for ``Infinity`` in a NSG rule PUT, quoted in public deployment scripts) and "The
+    reader's MaxDepth of 64 has been exceeded." (Json.NET's JsonReader wording). No public source: the
+    wording for a body that is not an object, for an out-of-range number and for unparsable bytes (those
+    carry Python's parser message); ARM's real text there comes from Json.NET and differs."""
 
     def bad_constant(name: str) -> Any:
-        raise invalid_content(f"Unexpected character encountered while parsing value: {name[0]}")
+        raise invalid_content(f"Error parsing {name} value")
 
     try:
         body = json.loads(raw, parse_constant=bad_constant)
@@ -158,7 +167,9 @@ class Ctx:
             self._body_read = True
             if raw:
                 self._body = parse_body(raw)
-                if self.request.method in ("PUT", "PATCH"):  # a resource: ARM checks its envelope
+                # A resource: ARM deserializes its envelope (location, tags, sku, identity: the common-types
+                # TrackedResource/Sku/Identity definitions). No public source for the exact reason text.
+                if self.request.method in ("PUT", "PATCH"):
                     try:
                         RESOURCE_BODY(self._body, "")
                     except SchemaError as e:
