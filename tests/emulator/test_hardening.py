@@ -385,6 +385,9 @@ async def test_an_unexpected_handler_error_is_a_500_in_arms_envelope_and_one_log
     status, doc = await _send(emu, "GET", "/providers/Microsoft.Compute/broken", b"")
     assert status == 500 and doc["error"]["code"] == "InternalServerError"
     assert doc["error"]["message"].startswith("Encountered internal server error. Diagnostic information:")
+    # The fields real ARM's 500 carries, so a user can quote them to support.
+    assert f"subscription id '{SUB}'" in doc["error"]["message"]
+    assert "tracking id '" in doc["error"]["message"] and "request correlation id '" in doc["error"]["message"]
     records = [r for r in caplog.records if r.name == "tui.emulator"]
     assert len(records) == 1 and "ZeroDivisionError" in records[0].getMessage()
     assert "\n" not in records[0].getMessage() and records[0].exc_info is None

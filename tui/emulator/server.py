@@ -277,17 +277,22 @@ class Emulator:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # never a plain-text 500 with a traceback: ARM's envelope and one log line
-            resp = self._unexpected(request, e).response()
+            resp = self._unexpected(request, e, base_headers).response()
         resp.headers.update(base_headers)
-        for name in _URL_HEADERS:  # URLs built from names in the estate: percent-encoded, as URLs are
+        # Location / Azure-AsyncOperation carry a URI (RFC 9110 section 10.2.2; RFC 3986 section 2.1 for the
+        # percent-encoding): names from the estate with spaces or non-ASCII are encoded, reserved chars kept.
+        for name in _URL_HEADERS:
             if name in resp.headers:
                 resp.headers[name] = quote(resp.headers[name], safe=_URL_SAFE)
         return resp
 
-    def _unexpected(self, request: web.Request, e: Exception) -> ArmError:
+    def _unexpected(self, request: web.Request, e: Exception, base_headers: dict[str, str]) -> ArmError:
         """A handler failed. With a body, a value of the wrong type (a list where an object belongs, ...) is
-        the client's error, as ARM's deserializer would say; anything else is the emulator's own: ARM's 500
-        wording ("Encountered internal server error. Diagnostic information: ..." as real ARM answers)."""
+        the client's error, as ARM's deserializer would say (no public source for that reason text); anything
+        else is the emulator's own: ARM's 500. No Microsoft doc or spec example shows ARM's 500 body; its wording
+        and fields here are those of real ARM answers quoted in public code and issue threads, e.g.
+        "Encountered internal server error. Diagnostic information: timestamp '20210213T041159Z', subscription
+        id '54aea2c5-...', tracking id '27345547-...', request correlation id '27345547-...'."."""
         frame = e.__traceback__
         while frame is not None and frame.tb_next is not None:
             frame = frame.tb_next
@@ -307,8 +312,9 @@ class Emulator:
         return ArmError(
             500,
             "InternalServerError",
-            f"Encountered internal server error. Diagnostic information: timestamp '{stamp}', tracking id "
-            f"'{uuid.uuid4()}'.",
+            f"Encountered internal server error. Diagnostic information: timestamp '{stamp}', subscription id "
+            f"'{_subscription_id(request.path)}', tracking id '{base_headers['x-ms-request-id']}', request "
+            f"correlation id '{base_headers['x-ms-correlation-request-id']}'.",
         )
 
     def _authenticate(self, request: web.Request) -> dict[str, Any]:
@@ -431,6 +437,12 @@ def _scope(path: str) -> str:
     parts = path.split("/")
     low = [p.lower() for p in parts]
     return "/".join(parts[:5]) if len(parts) >= 5 and low[3] == "resourcegroups" else "/".join(parts[:3])
+
+
+def _subscription_id(path: str) -> str:
+    """The subscription a path names, or "" (ARM's 500 then says ``subscription id ''``, as quoted publicly)."""
+    parts = path.split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
 
 
 def _action(method: str, path: str) -> str:
