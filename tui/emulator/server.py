@@ -454,7 +454,9 @@ def _action(method: str, path: str) -> str:
         return f"{kinds}/{'read' if method == 'GET' else 'write'}"
     i = len(low) - 1 - low[::-1].index("providers")
     rest = parts[i + 1 :]
-    if not rest:  # the provider list itself (GET /subscriptions/{id}/providers)
+    if not rest:  # the provider list itself (GET /subscriptions/{id}/providers): the operation
+        # "Microsoft.Resources/subscriptions/providers/read" of the Azure RBAC resource provider operations list
+        # (https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations)
         return f"Microsoft.Resources/subscriptions/providers/{'read' if method == 'GET' else 'write'}"
     types = [rest[0], *rest[1::2]]
     if method == "POST" and len(rest) % 2 == 0:
