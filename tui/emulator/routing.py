@@ -81,12 +81,15 @@ def parse_body(raw: bytes) -> Any:
     def bad_constant(name: str) -> Any:
         raise invalid_content(f"Error parsing {name} value")
 
+    def too_deep(path: str) -> ArmError:
+        return invalid_content(f"The reader's MaxDepth of {MAX_DEPTH} has been exceeded. Path '{path}'")
+
     try:
         body = json.loads(raw, parse_constant=bad_constant)
     except ArmError:
         raise
     except RecursionError:
-        raise invalid_content(f"The reader's MaxDepth of {MAX_DEPTH} has been exceeded") from None
+        raise too_deep("") from None
     except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
         raise invalid_content(str(e).split(":", 1)[0]) from None
     if not isinstance(body, dict):
@@ -97,9 +100,7 @@ def parse_body(raw: bytes) -> Any:
         check_depth_and_numbers(body, "", MAX_DEPTH)
     except SchemaError as e:
         if e.problem.startswith("nested"):
-            raise invalid_content(
-                f"The reader's MaxDepth of {MAX_DEPTH} has been exceeded. Path '{e.path}'"
-            ) from None
+            raise too_deep(e.path) from None
         raise invalid_content(f"A number is too large to be represented. Path '{e.path}'") from None
     return body
 
