@@ -387,7 +387,9 @@ async def test_an_unexpected_handler_error_is_a_500_in_arms_envelope_and_one_log
     assert doc["error"]["message"].startswith("Encountered internal server error. Diagnostic information:")
     # The fields real ARM's 500 carries, so a user can quote them to support.
     assert f"subscription id '{SUB}'" in doc["error"]["message"]
-    assert "tracking id '" in doc["error"]["message"] and "request correlation id '" in doc["error"]["message"]
+    assert (
+        "tracking id '" in doc["error"]["message"] and "request correlation id '" in doc["error"]["message"]
+    )
     records = [r for r in caplog.records if r.name == "tui.emulator"]
     assert len(records) == 1 and "ZeroDivisionError" in records[0].getMessage()
     assert "\n" not in records[0].getMessage() and records[0].exc_info is None
@@ -409,3 +411,32 @@ def test_body_refusals_are_warned_once_not_as_tracebacks(caplog):
 def test_demo_estate_still_loads(demo_estate_doc):
     assert len(parse_estate(demo_estate_doc)) > 1000
     assert Path(__file__).exists()
+
+
+async def test_a_vault_sku_capacity_is_a_string_as_recoveryservices_defines_it(make_emulator):
+    """RecoveryServices' Sku.capacity is a string (azure-rest-api-specs Microsoft.RecoveryServices
+    stable/2025-02-01/vaults.json definitions.Sku); Compute's is an int64. Both are accepted, other types not."""
+    emu = await make_emulator(small_estate())
+    path = "/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv-sku"
+    body = {"location": "westeurope", "sku": {"name": "RS0", "tier": "Standard", "capacity": "1"}}
+    status, doc = await _send(emu, "PUT", path, json.dumps(body).encode())
+    assert status in (200, 201), doc
+    body["sku"]["capacity"] = ["1"]
+    status, doc = await _send(emu, "PUT", path, json.dumps(body).encode())
+    assert (status, doc["error"]["code"], doc["error"]["target"]) == (
+        400,
+        "InvalidRequestContent",
+        "sku.capacity",
+    )
+    estate = small_estate()
+    estate["resources"].append(
+        {
+            "id": f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.RecoveryServices/vaults/rsv-s",
+            "name": "rsv-s",
+            "type": "Microsoft.RecoveryServices/vaults",
+            "location": "westeurope",
+            "sku": {"name": "RS0", "tier": "Standard", "capacity": "1"},
+            "properties": {},
+        }
+    )
+    assert len(parse_estate(estate)) == len(parse_estate(small_estate())) + 1

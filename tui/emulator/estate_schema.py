@@ -163,7 +163,22 @@ STATUS = obj(
     {"code": not_null(string), "level": string, "displayStatus": string, "message": string, "time": string}
 )
 STATUSES = list_of(STATUS)
-SKU = obj({"name": string, "tier": string, "capacity": integer(INT64)})
+
+
+def _sku_capacity(value: Any, path: str) -> None:
+    """An int64 in Compute's Sku (ComputeRP .../computeRPCommon.json definitions.Sku), a string in
+    RecoveryServices' (Microsoft.RecoveryServices stable/2025-02-01/vaults.json definitions.Sku)."""
+    if not isinstance(value, str):
+        _expect(
+            isinstance(value, int | float) and not isinstance(value, bool),
+            value,
+            path,
+            "an integer or a string",
+        )
+        integer(INT64)(value, path)
+
+
+SKU = obj({"name": string, "tier": string, "capacity": _sku_capacity})
 IDENTITY = obj({"type": string, "principalId": string, "tenantId": string, "userAssignedIdentities": obj()})
 ENCRYPTION_FLAG = obj({"enabled": boolean})
 
