@@ -17,10 +17,12 @@ import pytest
 
 from bench.make_estate import build as bench_estate
 from tests.conftest import read_request_log
+from tests.rules.factories import SUB_ID, make_vault, make_vm
 from tests.services.test_assessment import rule_estate
-from tui.check import run_check
+from tui.check import regions_without_vault, run_check
 from tui.emulator import Emulator
 from tui.emulator.demo import READY_VMS, RULE_TRIGGERS, SUB_FINANCE
+from tui.model import Inventory, SubscriptionFacts
 from tui.rules.checks import CHECKS
 
 READ_ONLY_POSTS = (  # design.md section 3: POSTs that only read
@@ -228,7 +230,8 @@ def _demo_counts(estate: dict[str, Any]) -> tuple[int, int]:
 async def test_plain_check_is_read_only_and_its_reports_read_well(demo, demo_estate_doc):
     rc, md, err = await check(*_target(demo), "--format", "markdown")
     assert rc == 1  # stderr has only the notes of regions with VMs and no vault (issue 11 item 12)
-    assert all(line.startswith("note: no Recovery Services vault in ") for line in err.splitlines())
+    notes = err.splitlines()
+    assert notes and all(line.startswith("note: no Recovery Services vault in ") for line in notes)
     rc, table, _ = await check(*_target(demo), "--format", "table")
     assert rc == 1
 
@@ -441,3 +444,23 @@ async def test_strict_fails_on_a_verdict_that_could_not_be_given(make_emulator, 
     assert rc == 0, err  # no blocker was found
     rc, _, err = await check(*args, "--strict")
     assert rc == 1, err  # but --strict asks for every VM to be known ready
+
+
+def test_regions_without_vault_compare_regions_as_arm_does_and_count_the_vms():
+    """A vault written "West Europe" covers VMs in westeurope; a region with VMs and no vault gets one note
+    with its VM count, and a vault of another subscription does not cover it."""
+    sub = SubscriptionFacts(id=SUB_ID, name="S", state="Enabled")
+    vms = [
+        make_vm("a", location="westeurope"),
+        make_vm("b", location="North Europe"),
+        make_vm("c", location="northeurope"),
+        make_vm("d", location="eastus"),
+    ]
+    other_sub = make_vault("rsv-other", location="eastus", subscription_id="another-subscription")
+    inventory = Inventory([sub], [make_vault("rsv-weu", location="West Europe"), other_sub], vms)
+    assert regions_without_vault(inventory) == [
+        f"no Recovery Services vault in eastus (subscription {SUB_ID}), where 1 VM is: create one there "
+        "before protecting them",
+        f"no Recovery Services vault in northeurope (subscription {SUB_ID}), where 2 VMs are: create one "
+        "there before protecting them",
+    ]

@@ -10,10 +10,10 @@ import os
 import threading
 
 import pytest
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
 from tui.cli import _wizard_parser
-from tui.command import EXIT_ERROR, Refused, run_command
+from tui.command import EXIT_ERROR, Refused, problem_line, run_command
 from tui.connect import Connection, UsageError, connect
 from tui.services.actions import Change, Outcome
 from tui.session import Session
@@ -130,13 +130,19 @@ def _unused(stop: object) -> str:
     [
         (UsageError("--ca-bundle goes with --arm-endpoint"), "prog: --ca-bundle goes with --arm-endpoint"),
         (Refused("not confirmed: nothing was changed in Azure"), "prog: not confirmed"),
-        (HttpResponseError(message="Operation returned an invalid status 'Forbidden'"), "prog: "),
-        (OSError(13, "Permission denied"), "prog: "),
+        (HttpResponseError(message="Operation returned an invalid status 'Forbidden'"), None),
+        (ClientAuthenticationError(message="AADSTS700016: Application not found"), None),
+        (OSError(13, "Permission denied"), None),
     ],
 )
-def test_the_runner_turns_each_failure_into_one_line_and_exit_2(error: Exception, said: str) -> None:
+def test_the_runner_turns_each_failure_into_one_line_and_exit_2(error: Exception, said: str | None) -> None:
+    """Bad input and refusals as they are; Azure and system failures explained (title, detail, remedy)."""
+
     async def main() -> int:
         raise error
+
+    if said is None:
+        said = f"prog: {problem_line(error)}"
 
     err = io.StringIO()
     args = _wizard_parser().parse_args([])

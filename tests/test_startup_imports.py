@@ -96,3 +96,33 @@ def test_a_client_loads_its_sdk_when_it_is_built():
     loaded = loaded_after(code)
     assert "azure.mgmt.compute" in loaded and "aiohttp" in loaded
     assert not [m for m in loaded if m.startswith(("azure.mgmt.network", "azure.identity", "tui.emulator"))]
+
+
+def test_every_lazy_name_of_tui_azure_is_its_submodules_own_and_the_type_checking_imports_match():
+    """`tui.azure` lists its exports three times (the lazy table, `__all__` from it, and the TYPE_CHECKING
+    imports for type checkers): a name misspelt or moved in one would only fail when first used. Each name
+    must be in its submodule's ``__all__`` (where it has one), resolve to that submodule's object, and be
+    imported under TYPE_CHECKING from the same submodule."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    import tui.azure as azure
+
+    exports = azure._EXPORTS
+    for module, names in exports.items():
+        sub = importlib.import_module(f"tui.azure.{module}")
+        assert set(names) <= set(getattr(sub, "__all__", names)), module
+        for name in names:
+            assert getattr(azure, name) is getattr(sub, name), name
+    assert sorted(azure.__all__) == sorted(n for names in exports.values() for n in names)
+
+    tree = ast.parse(Path(azure.__file__).read_text(encoding="utf-8"))
+    guarded = next(n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING")
+    imported = {
+        (node.module, alias.name)
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == {(module, name) for module, names in exports.items() for name in names}

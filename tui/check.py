@@ -18,7 +18,7 @@ from tui.azure import ArmPacer
 from tui.command import EXIT_ERROR, StderrProgress, run_command, signed_in
 from tui.connect import UsageError, add_deadline_option, add_target_options, connect
 from tui.interrupts import Interrupted
-from tui.model import Inventory, VaultFacts, same_id
+from tui.model import Inventory, VaultFacts, region_key, same_id
 from tui.rules import load_rules
 from tui.services.assessment import Assessment, assess
 from tui.services.files import write_output
@@ -83,11 +83,9 @@ def regions_without_vault(inventory: Inventory) -> list[str]:
     lines = []
     for sub in sorted({vm.subscription_id.lower() for vm in inventory.vms}):
         vms = [vm for vm in inventory.vms if vm.subscription_id.lower() == sub]
-        vaults = {
-            v.location.lower().replace(" ", "") for v in inventory.vaults if v.subscription_id.lower() == sub
-        }
-        for region in sorted({vm.location.lower().replace(" ", "") for vm in vms} - vaults):
-            n = sum(vm.location.lower().replace(" ", "") == region for vm in vms)
+        vaults = {region_key(v.location) for v in inventory.vaults if v.subscription_id.lower() == sub}
+        for region in sorted({region_key(vm.location) for vm in vms} - vaults):
+            n = sum(region_key(vm.location) == region for vm in vms)
             lines.append(
                 clean(
                     f"no Recovery Services vault in {region} (subscription {sub}), where {n} "

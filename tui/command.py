@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import AzureError, ClientAuthenticationError
+from azure.core.exceptions import AzureError
 
 from tui import interrupts
 from tui.azure import explain
@@ -101,7 +101,7 @@ def run_command(
         return stop.exit_status
     except (Refused, UsageError, ScanError, RulesError, ValueError) as e:
         message: object = e
-    except (AzureError, ClientAuthenticationError, OSError) as e:
+    except (AzureError, OSError) as e:  # ClientAuthenticationError is an AzureError
         message = problem_line(e, auth=getattr(args, "auth", None))
     print(f"{prog}: {clean(message)}", file=err)  # one line, whatever the message holds
     return EXIT_ERROR

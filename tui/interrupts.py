@@ -41,13 +41,13 @@ class Interrupted(BaseException):  # like KeyboardInterrupt: a stop, never swall
 
 class _Run:
     def __init__(self) -> None:
-        self.received: list[int] = []
+        self.signum: int | None = None  # the first signal received
 
     def note(self, signum: int) -> bool:
         """Remember the first signal; True if it is the first."""
-        if self.received:
+        if self.signum is not None:
             return False
-        self.received.append(signum)
+        self.signum = signum
         return True
 
 
@@ -105,8 +105,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         with _raising():
             return asyncio.run(main())
     except asyncio.CancelledError:
-        if state.received:
-            raise Interrupted(state.received[0]) from None
+        if state.signum is not None:
+            raise Interrupted(state.signum) from None
         raise
     finally:
         _active = None

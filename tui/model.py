@@ -25,6 +25,11 @@ def same_id(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.lower().rstrip("/") == b.lower().rstrip("/")
 
 
+def region_key(location: str) -> str:
+    """ARM regions compare without spaces and case (``North Europe`` is ``northeurope``)."""
+    return location.replace(" ", "").lower()
+
+
 @dataclass(frozen=True, slots=True)
 class Unreadable:
     """A fact that could not be read: what it was for, why (the call that failed, in words), and ARM's

@@ -19,7 +19,7 @@ from typing import Any
 
 from tui import __version__
 
-from .model import SubscriptionFacts, VaultFacts, VmFacts
+from .model import RECOVERY_SERVICES, SubscriptionFacts, VaultFacts, VmFacts
 from .services.actions import Change, Outcome
 from .services.assessment import Assessment
 from .services.concerns import probe_summary
@@ -115,7 +115,7 @@ class Session:
             f"/subscriptions/{subscription_id}",
             outcome,
             detail=detail,
-            namespace="Microsoft.RecoveryServices",
+            namespace=RECOVERY_SERVICES,
         )
 
     def record_vault_changes(self, result: ApplyResult) -> None:
@@ -128,7 +128,7 @@ class Session:
         sub = f"/subscriptions/{plan.subscription_id}"
         change = outcome.step.action
         if change == Change.REGISTER_PROVIDER:
-            target, params = sub, {"namespace": "Microsoft.RecoveryServices"}
+            target, params = sub, {"namespace": RECOVERY_SERVICES}
         else:
             group = f"{sub}/resourceGroups/{plan.resource_group}"
             target = group if change == Change.CREATE_RESOURCE_GROUP else plan.vault_id
@@ -350,7 +350,7 @@ def az_script(session: Session) -> str:
             current = subscription
         if what == Change.REGISTER_PROVIDER:
             lines.append(
-                f"az provider register --namespace {q(p.get('namespace', 'Microsoft.RecoveryServices'))} --wait"
+                f"az provider register --namespace {q(p.get('namespace', RECOVERY_SERVICES))} --wait"
             )
         elif what == Change.CREATE_RESOURCE_GROUP and p.get("location"):
             group = p.get("resource_group") or _id_part(a.target, "resourceGroups")

@@ -19,7 +19,15 @@ from typing import Any
 import platformdirs
 
 from tui.connect import Connection
-from tui.model import Inventory, ProtectionFacts, SubscriptionFacts, VaultFacts, VmFacts, same_id
+from tui.model import (
+    Inventory,
+    ProtectionFacts,
+    SubscriptionFacts,
+    VaultFacts,
+    VmFacts,
+    region_key,
+    same_id,
+)
 from tui.rules import RuleBook, load_rules
 from tui.services.actions import Change, Outcome
 from tui.services.assessment import Assessment, VmAssessment, assess
@@ -54,11 +62,6 @@ INTERRUPTED_DETAIL = (
 
 def default_export_dir() -> str:
     return str(Path(platformdirs.user_documents_dir()) / "vmbackup-prep")
-
-
-def region_key(location: str) -> str:
-    """ARM regions compare without spaces and case (``North Europe`` is ``northeurope``)."""
-    return location.replace(" ", "").lower()
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,18 @@ async def test_errors_are_the_sdks_errors(make_emulator, demo_estate_doc) -> Non
     emu = await make_emulator(demo_estate_doc, faults="503:1@/virtualMachines$")
     async with Sdk(emu, retry_total=0) as sdk:
         compute = sdk.compute(SUB)
-        with pytest.raises(ResourceNotFoundError):
+        with pytest.raises(ResourceNotFoundError) as raw_missing:
             await instance_view_document(compute, "no-such-group", "no-such-vm")
+        with pytest.raises(ResourceNotFoundError) as sdk_missing:
+            await compute.virtual_machines.instance_view("no-such-group", "no-such-vm")
         with pytest.raises(HttpResponseError) as failed:
             [d async for d in list_documents(compute, VMS, COMPUTE_VMS_API)]
-        assert failed.value.status_code == 503
+        with pytest.raises(HttpResponseError) as sdk_failed:
+            [d async for d in compute.virtual_machines.list_all()]
+    # the same class, status and ARM error code as the SDK's own operation (the scan reads the code: a 409
+    # MissingSubscriptionRegistration is a finding, not a failure)
+    for raw, own in ((raw_missing.value, sdk_missing.value), (failed.value, sdk_failed.value)):
+        assert type(raw) is type(own) and raw.status_code == own.status_code
+        assert raw.error is not None and own.error is not None
+        assert raw.error.code and raw.error.code == own.error.code
+    assert failed.value.status_code == 503

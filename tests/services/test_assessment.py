@@ -16,7 +16,7 @@ import pytest_asyncio
 from azure.identity.aio import ManagedIdentityCredential
 
 from tests.conftest import read_request_log
-from tests.rules.factories import SUB_ID, make_vm, vault_id
+from tests.rules.factories import SUB_ID, make_vault, make_vm
 from tui.azure import ArmPacer, ClientFactory, Target
 from tui.emulator import Emulator, EmulatorConfig, parse_estate
 from tui.emulator import builders as b
@@ -505,16 +505,7 @@ def test_vault_facts(scanned: Scanned):
 
 
 def _region_vault(name: str, *, protected: int, crr: bool, unreadable: bool = False) -> VaultFacts:
-    vault = VaultFacts(
-        id=vault_id(name),
-        name=name,
-        subscription_id=SUB_ID,
-        resource_group="rg-backup",
-        location="westeurope",
-        redundancy="GeoRedundant",
-        cross_region_restore=crr,
-        protected_vms=protected,
-    )
+    vault = make_vault(name, cross_region_restore=crr, protected_vms=protected)
     if unreadable:  # what the scan leaves when the item list failed: the count reads 0
         vault.protected_vms = 0
         vault.items_unreadable = Unreadable(f"protected items of vault {name}", "GET …: HTTP 500", "rid-1")

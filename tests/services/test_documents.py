@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from tui.services.facts import item_protection, protected_vm_ids, provider_state, vault_facts
+from tui.services.facts import (
+    item_health,
+    item_protection,
+    protected_vm_ids,
+    provider_state,
+    vault_facts,
+)
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 VAULT = json.loads((REAL / "vault-other-subscription.json").read_text(encoding="utf-8"))["documents"]["vault"]
@@ -101,6 +107,23 @@ def test_a_protected_item_says_how_its_vm_is_protected(state: str | None, status
     facts = item_protection(item, VAULT["id"])
     assert (facts.status, facts.vault_id, facts.policy_name) == (status, VAULT["id"], "DefaultPolicy")
     assert facts.error_code == "UserErrorGuestAgentStatusUnavailable" and facts.source == "vault-items"
+
+
+def test_a_protected_items_health_is_its_first_titled_detail() -> None:
+    """What protect and the scan both quote for an item in error: the first healthDetails entry with a title;
+    entries that are not objects or have no title are passed over, and no detail is no health problem."""
+    item = copy.deepcopy(ITEM)
+    item["properties"]["healthDetails"] = [
+        "not an object",
+        {"code": 1},
+        {"code": 400239, "title": "UserErrorGuestAgentStatusUnavailable"},
+        {"code": 2, "title": "Later"},
+    ]
+    assert item_health(item) == "UserErrorGuestAgentStatusUnavailable"
+    item["properties"]["healthDetails"] = []
+    assert item_health(item) is None
+    assert item_health({"properties": {"healthDetails": "garbled"}}) is None
+    assert item_health({}) is None
 
 
 def test_provider_state_from_a_providers_get_document() -> None:

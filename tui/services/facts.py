@@ -554,6 +554,12 @@ def protected_vm_ids(items: Sequence[Doc]) -> set[str]:
     return {src for item in items if (src := item_source(item))}
 
 
+def item_health(item: Doc) -> str | None:
+    """The first health problem of a protected item (``properties.healthDetails[].title``), if any."""
+    details = _items(_obj(_obj(item).get("properties")).get("healthDetails"))
+    return next((title for d in details if (title := _str(d.get("title")))), None)
+
+
 # A protected item's protectionState as the backupStatus API would say it (IRPending: enabled, the first
 # recovery point is pending; ProtectionError: enabled but failing).
 _ITEM_STATUS = {"protectionerror": "ProtectionFailed", "irpending": "Protected"}
@@ -563,14 +569,11 @@ def item_protection(item: Doc, vault_id: str) -> ProtectionFacts:
     """How a VM is protected, from its protected item in the vault ``vault_id``."""
     props = _obj(item.get("properties"))
     state = _str(props.get("protectionState")) or "Protected"
-    health = next(
-        (_str(d.get("title")) for d in _items(props.get("healthDetails")) if _str(d.get("title"))), None
-    )
     return ProtectionFacts(
         status=_ITEM_STATUS.get(state.lower(), state),
         vault_id=vault_id,
         policy_name=_str(props.get("policyName")),
-        error_code=health,
+        error_code=item_health(item),
         source="vault-items",
     )
 

@@ -136,13 +136,18 @@ def _write_through(target: Path, data: bytes, own_fd: int | None = None) -> None
     except OSError as e:
         raise _error(target, e) from None
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
     except OSError as e:
         raise _error(target, e) from None
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a pipe or a device may take fewer at a time)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _replace(real: Path, data: bytes, mode: int, existing: os.stat_result | None) -> None:
@@ -151,9 +156,7 @@ def _replace(real: Path, data: bytes, mode: int, existing: os.stat_result | None
     fd, temp = _open_temp(directory, real.name, mode)
     renamed = False
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
         if existing is not None:
             os.fchmod(fd, stat.S_IMODE(existing.st_mode))
             if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tui.model import Finding, Inventory, VaultFacts, same_id
+from tui.model import Finding, Inventory, VaultFacts, region_key, same_id
 from tui.rules import load_seed
 
 from .assessment import Assessment
@@ -110,8 +110,8 @@ def summary_scope(
         vms = [vm for vm in inventory.vms if any(same_id(vm.id, i) for i in selected_ids)]
         return replace(inventory, vms=vms), f"the {len(vms)} selected VM{'s' if len(vms) != 1 else ''}"
     if vault is not None:
-        region = vault.location.lower().replace(" ", "")
-        vms = [vm for vm in inventory.vms if vm.location.lower().replace(" ", "") == region]
+        region = region_key(vault.location)
+        vms = [vm for vm in inventory.vms if region_key(vm.location) == region]
         return replace(inventory, vms=vms), (
             f"no VM selected, so all {len(vms)} VMs in {vault.location} (the vault's region)"
         )

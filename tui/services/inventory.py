@@ -53,6 +53,7 @@ from .facts import (
     IAAS_FILTER,
     VM_ITEMS_FILTER,
     DiskResource,
+    Doc,
     InstanceView,
     NetworkIndex,
     apply_network,
@@ -465,8 +466,8 @@ class _SubscriptionScan:
     def _wanted(self, vm_id: str, name: Any) -> bool:
         return not self.wanted or vm_id.lower() in self.wanted or str(name).lower() in self.wanted
 
-    def _take_vm(self, item: Any) -> None:
-        doc = item  # read as a mapping: converting each of thousands of models costs more than reading it
+    def _take_vm(self, doc: Doc) -> None:
+        """One VM list item, a plain JSON document (tui.azure.raw): never converted to an SDK model."""
         if not isinstance(doc.get("id"), str) or not self._wanted(doc["id"], doc.get("name")):
             return
         facts = vm_model_facts(doc)
@@ -477,16 +478,14 @@ class _SubscriptionScan:
         self.refs[key] = nic_refs(doc)
         self.sub.regions[facts.location] = self.sub.regions.get(facts.location, 0) + 1
 
-    def _take_status(self, item: Any) -> None:
-        doc = item
+    def _take_status(self, doc: Doc) -> None:
         if isinstance(doc.get("id"), str) and self._wanted(doc["id"], doc.get("name")):
             statuses = ((doc.get("properties") or {}).get("instanceView") or {}).get("statuses")
             power = self.power[doc["id"].lower()] = power_state(statuses)
             if (power or "running") in ("running", "starting"):  # a stopped VM has no agent to report
                 self._request_view(doc["id"], doc.get("name"))
 
-    def _take_disk(self, item: Any) -> None:
-        doc = item
+    def _take_disk(self, doc: Doc) -> None:
         if isinstance(doc.get("id"), str):
             self.disks[doc["id"].lower()] = disk_resource(doc)
 

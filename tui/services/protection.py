@@ -32,7 +32,7 @@ from tui.textsafe import clean
 from .actions import Reported
 from .assessment import VmAssessment
 from .concurrency import Progress, bounded_gather
-from .facts import IAAS_FILTER, policy_facts
+from .facts import IAAS_FILTER, item_health, policy_facts
 
 ENHANCED_RULE = "vm-requires-enhanced-policy"
 MAX_ITEMS_PER_POLICY = 1000  # the Azure CLI's enable-for-vm refuses a policy at this count
@@ -485,9 +485,10 @@ class ProtectionService:
                 request_ids=[hook.request_id] if hook.request_id else [],
             )
         self.sent.vms[key] = "protected"
-        props = (doc.as_dict() if doc is not None else {}).get("properties") or {}
+        item_doc = doc.as_dict() if doc is not None else {}
+        props = item_doc.get("properties") or {}
         job_id = await self._job_id(client, vault, container, item, hook.get("Azure-AsyncOperation"))
-        health = next((d.get("title") for d in props.get("healthDetails") or () if d.get("title")), None)
+        health = item_health(item_doc)
         state = props.get("protectionState")
         result = VmResult(
             vm,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tui.model import VaultFacts
+from tui.model import VaultFacts, region_key
 from tui.textsafe import clean
 
 from .assessment import Assessment, VmAssessment
@@ -34,10 +34,6 @@ class LeftOut:
     reason: str
 
 
-def _region(location: str) -> str:
-    return location.lower().replace(" ", "")
-
-
 def default_selection(assessment: Assessment, vault: VaultFacts) -> tuple[list[VmAssessment], list[LeftOut]]:
     """The VMs of the vault's region and subscription that the rules say are ready or warning, and the others
     of that region and subscription with why they were left out (blocked or unknown: never enabled blindly)."""
@@ -45,7 +41,7 @@ def default_selection(assessment: Assessment, vault: VaultFacts) -> tuple[list[V
     left: list[LeftOut] = []
     for a in assessment.vms:
         vm = a.vm
-        if _region(vm.location) != _region(vault.location):
+        if region_key(vm.location) != region_key(vault.location):
             continue
         if vm.subscription_id.lower() != vault.subscription_id.lower():
             continue

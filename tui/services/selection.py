@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tui.model import VaultFacts, VmFacts, same_id
+from tui.model import VaultFacts, VmFacts, region_key, same_id
 
 
 def _vault_name(vault_id: str, vaults: Iterable[VaultFacts]) -> str:
@@ -19,7 +19,7 @@ def _vault_name(vault_id: str, vaults: Iterable[VaultFacts]) -> str:
 
 def unselectable(vm: VmFacts, vault: VaultFacts, vaults: Sequence[VaultFacts] = ()) -> tuple[str, str] | None:
     """None when ``vm`` can be prepared for ``vault``; else (short reason, full reason)."""
-    if vm.location.lower().replace(" ", "") != vault.location.lower().replace(" ", ""):
+    if region_key(vm.location) != region_key(vault.location):
         return (
             f"in {vm.location}",
             f"{vm.name} is in {vm.location} and the vault {vault.name} is in {vault.location}: a vault "

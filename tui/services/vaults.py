@@ -34,7 +34,7 @@ from azure.core.exceptions import ResourceNotFoundError
 
 from tui.azure import ClientFactory, ReadOnlyViolation, RequestIdHook, explain, request_id_of
 from tui.azure.clients import LRO_TIMEOUT
-from tui.model import RECOVERY_SERVICES, VaultFacts
+from tui.model import RECOVERY_SERVICES, VaultFacts, region_key
 
 from .actions import Change, Reported
 from .facts import VM_ITEMS_FILTER, provider_state, resource_group_of, vault_facts
@@ -154,10 +154,6 @@ def normalize_redundancy(value: str) -> str | None:
     if v in _ALIASES:
         return _ALIASES[v]
     return next((r for r in REDUNDANCY_OPTIONS if r.lower() == v), None)
-
-
-def _region(location: str) -> str:
-    return location.replace(" ", "").lower()
 
 
 def _crr(enabled: bool) -> str:
@@ -374,7 +370,7 @@ class VaultService:
         group_missing = False
         try:
             result = await rs.recovery_services.check_name_availability(
-                resource_group, _region(location), {"type": VAULT_TYPE, "name": name}
+                resource_group, region_key(location), {"type": VAULT_TYPE, "name": name}
             )
         except ResourceNotFoundError:  # the resource group does not exist yet
             group_missing = True
@@ -428,7 +424,7 @@ class VaultService:
         Only reads. When the vault already exists in the group, the plan converges it instead: nothing to
         do when the settings match, else the redundancy plan (`plan_redundancy`). A failed read raises the
         SDK's error (explain it with `tui.azure.explain`)."""
-        region = _region(location)
+        region = region_key(location)
         red = normalize_redundancy(redundancy)
 
         def refuse(reason: str, current: VaultFacts | None = None) -> Plan:
@@ -467,7 +463,7 @@ class VaultService:
             else None
         )
         if current is not None:
-            if _region(current.location) != region:
+            if region_key(current.location) != region:
                 return refuse(
                     f"Vault {name} already exists in resource group '{resource_group}' in "
                     f"{current.location}, and a vault cannot be moved to another region: choose another "
@@ -557,7 +553,7 @@ class VaultService:
                 vault.subscription_id,
                 vault.resource_group,
                 vault.name,
-                _region(vault.location),
+                region_key(vault.location),
                 red,
                 crr,
                 summary=summary,
