@@ -219,7 +219,7 @@ class VmBackupPrepApp(App[None]):
     async def watch_current(self, step: Step) -> None:
         self.visited.add(step)
         switcher = self.query_one("#steps", ContentSwitcher)
-        if not switcher.query_children(f"#{step}"):
+        if self._built(step) is None:
             await switcher.mount(self._new_pane(step))
         if step != self.current:  # another step was chosen while this one was being built
             return
