@@ -68,14 +68,23 @@ async def choose_subscription(
     if app.current != "subscription":
         app.go("subscription")
         await settle(pilot, app)
-    table = app.pane("subscription").query_one("#sub-table", DataTable)
-    table.focus()
-    names = [str(table.get_row_at(i)[0]).strip(" ●") for i in range(table.row_count)]
-    target = names.index(name)
-    await pilot.press("ctrl+home", *["down"] * target, "enter")
+    await highlight_subscription(pilot, app, name)
+    await pilot.press("enter")
     await settle(pilot, app)
     assert app.model.session.subscription is not None and app.model.session.subscription.name == name
     assert app.model.inventory is not None
+
+
+def subscription_rows(app: VmBackupPrepApp) -> list[str]:
+    """The subscription names in the subscription table, top to bottom (without the chosen mark)."""
+    table = app.pane("subscription").query_one("#sub-table", DataTable)
+    return [str(table.get_row_at(i)[0]).strip(" ●") for i in range(table.row_count)]
+
+
+async def highlight_subscription(pilot: Pilot[Any], app: VmBackupPrepApp, name: str) -> None:
+    """Focus the subscription table and move its cursor to ``name`` with the arrow keys."""
+    app.pane("subscription").query_one("#sub-table", DataTable).focus()
+    await pilot.press("ctrl+home", *["down"] * subscription_rows(app).index(name))
 
 
 async def _move_to(pilot: Pilot[Any], options: OptionList, option_id: str) -> None:
@@ -196,6 +205,12 @@ async def confirm(pilot: Pilot[Any], app: VmBackupPrepApp) -> str:
     await pilot.press("tab", "enter")
     await settle(pilot, app)
     return body
+
+
+async def protect(pilot: Pilot[Any], app: VmBackupPrepApp) -> str:
+    """On the protect step: press p, then confirm the plan. Returns the dialog's body."""
+    await pilot.press("p")
+    return await confirm(pilot, app)
 
 
 async def create_lrs_vault(pilot: Pilot[Any], app: VmBackupPrepApp, region: str, name: str) -> str:
