@@ -141,7 +141,6 @@ class VmBackupPrepApp(App[None]):
         self.model = WizardModel(Workspace(connection), session, export_dir=export_dir)
         self.visited: set[Step] = set()
         self._scan_target: SubscriptionFacts | None = None
-        self.busy_text = ""  # what the re-scan does, for the line that says it was cancelled
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -279,11 +278,12 @@ class VmBackupPrepApp(App[None]):
         if isinstance(self.focused, Input):
             self.screen.focus_next()
             return
-        if self.busy is not None and self.busy.group == "inventory":
+        if self.busy is not None and self.busy.group == "inventory" and self._scan_target is not None:
             self.workers.cancel_group(self, "inventory")
             self.busy = None
             self.notify(
-                f"Cancelled: {self.busy_text}. What was read before is kept; ctrl+r reads it again.",
+                f"Cancelled: reading {markup(self._scan_target.name)}. What was read before is kept; "
+                "ctrl+r reads it again.",
                 severity="warning",
             )
             return
@@ -328,7 +328,6 @@ class VmBackupPrepApp(App[None]):
         """The one re-scan path: the subscription read (again), the model updated, every view following;
         then a line says what was read (the nav bar showed the progress on whatever step is on screen)."""
         self._scan_target = subscription
-        self.busy_text = f"reading {clean(subscription.name)}"
 
         def show(busy: Busy) -> None:
             self.busy = busy
