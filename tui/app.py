@@ -375,9 +375,9 @@ class VmBackupPrepApp(App[None]):
         result = self.model.export()
         self.version = self.model.version
         if result.error is None:
-            self.notify(f"Exported to {result.paths[0].parent}")
+            self.notify(f"Exported to {markup(result.paths[0].parent)}")
         else:
-            self.notify(f"Export failed: {result.error}", severity="error")
+            self.notify(f"Export failed: {markup(result.error)}", severity="error")
 
     async def action_help(self) -> None:
         """F1 or ?: the keys, the current step's first; again closes it (one help at a time)."""

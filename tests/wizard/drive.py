@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
@@ -221,6 +222,11 @@ async def create_lrs_vault(pilot: Pilot[Any], app: VmBackupPrepApp, region: str,
     await settle(pilot, app)
     await pilot.press("tab", "tab", "tab", "down", "enter", "tab", "enter")  # LRS, then Create vault…
     return await confirm(pilot, app)
+
+
+def as_shown(note: str) -> str:
+    """A notification's text as the user reads it (notify renders Textual markup)."""
+    return Content.from_markup(note).plain
 
 
 def record_notes(app: VmBackupPrepApp) -> list[str]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from textual.content import Content
 from textual.widgets import DataTable
 
 from tests.strategies import SUB, small_estate
-from tests.wizard.drive import ORDER, make_app, record_notes, settle, sign_in, wait_until
+from tests.wizard.drive import ORDER, as_shown, make_app, record_notes, settle, sign_in, wait_until
 from tui.textsafe import clean
 
 HOSTILE_SUB = "Fuzz \x1b]0;pwned\x07 [b]bold[/b] [/oops] \u202eevil"
@@ -40,11 +39,6 @@ def hostile_estate() -> dict[str, Any]:
 def assert_safe(svg: str, where: str) -> None:
     leaked = [c for c in RAW if c in svg]
     assert not leaked, f"{where}: raw {leaked!r} on screen"
-
-
-def as_shown(note: str) -> str:
-    """A notification's text as the user reads it (notify renders Textual markup)."""
-    return Content.from_markup(note).plain
 
 
 async def choose_hostile_subscription(pilot: Any, app: Any) -> None:
