@@ -141,7 +141,6 @@ class VmBackupPrepApp(App[None]):
         self.model = WizardModel(Workspace(connection), session, export_dir=export_dir)
         self.visited: set[Step] = set()
         self._scan_target: SubscriptionFacts | None = None
-        self.busy_text = ""  # what the re-scan does, for the line that says it was cancelled
 
     # -- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -219,7 +218,7 @@ class VmBackupPrepApp(App[None]):
     async def watch_current(self, step: Step) -> None:
         self.visited.add(step)
         switcher = self.query_one("#steps", ContentSwitcher)
-        if not switcher.query_children(f"#{step}"):
+        if self._built(step) is None:
             await switcher.mount(self._new_pane(step))
         if step != self.current:  # another step was chosen while this one was being built
             return
@@ -279,11 +278,12 @@ class VmBackupPrepApp(App[None]):
         if isinstance(self.focused, Input):
             self.screen.focus_next()
             return
-        if self.busy is not None and self.busy.group == "inventory":
+        if self.busy is not None and self.busy.group == "inventory" and self._scan_target is not None:
             self.workers.cancel_group(self, "inventory")
             self.busy = None
             self.notify(
-                f"Cancelled: {self.busy_text}. What was read before is kept; ctrl+r reads it again.",
+                f"Cancelled: reading {markup(self._scan_target.name)}. What was read before is kept; "
+                "ctrl+r reads it again.",
                 severity="warning",
             )
             return
@@ -328,7 +328,6 @@ class VmBackupPrepApp(App[None]):
         """The one re-scan path: the subscription read (again), the model updated, every view following;
         then a line says what was read (the nav bar showed the progress on whatever step is on screen)."""
         self._scan_target = subscription
-        self.busy_text = f"reading {clean(subscription.name)}"
 
         def show(busy: Busy) -> None:
             self.busy = busy
@@ -376,9 +375,9 @@ class VmBackupPrepApp(App[None]):
         result = self.model.export()
         self.version = self.model.version
         if result.error is None:
-            self.notify(f"Exported to {result.paths[0].parent}")
+            self.notify(f"Exported to {markup(result.paths[0].parent)}")
         else:
-            self.notify(f"Export failed: {result.error}", severity="error")
+            self.notify(f"Export failed: {markup(result.error)}", severity="error")
 
     async def action_help(self) -> None:
         """F1 or ?: the keys, the current step's first; again closes it (one help at a time)."""

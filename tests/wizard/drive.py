@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
@@ -68,14 +69,23 @@ async def choose_subscription(
     if app.current != "subscription":
         app.go("subscription")
         await settle(pilot, app)
-    table = app.pane("subscription").query_one("#sub-table", DataTable)
-    table.focus()
-    names = [str(table.get_row_at(i)[0]).strip(" ●") for i in range(table.row_count)]
-    target = names.index(name)
-    await pilot.press("ctrl+home", *["down"] * target, "enter")
+    await highlight_subscription(pilot, app, name)
+    await pilot.press("enter")
     await settle(pilot, app)
     assert app.model.session.subscription is not None and app.model.session.subscription.name == name
     assert app.model.inventory is not None
+
+
+def subscription_rows(app: VmBackupPrepApp) -> list[str]:
+    """The subscription names in the subscription table, top to bottom (without the chosen mark)."""
+    table = app.pane("subscription").query_one("#sub-table", DataTable)
+    return [str(table.get_row_at(i)[0]).strip(" ●") for i in range(table.row_count)]
+
+
+async def highlight_subscription(pilot: Pilot[Any], app: VmBackupPrepApp, name: str) -> None:
+    """Focus the subscription table and move its cursor to ``name`` with the arrow keys."""
+    app.pane("subscription").query_one("#sub-table", DataTable).focus()
+    await pilot.press("ctrl+home", *["down"] * subscription_rows(app).index(name))
 
 
 async def _move_to(pilot: Pilot[Any], options: OptionList, option_id: str) -> None:
@@ -198,6 +208,12 @@ async def confirm(pilot: Pilot[Any], app: VmBackupPrepApp) -> str:
     return body
 
 
+async def protect(pilot: Pilot[Any], app: VmBackupPrepApp) -> str:
+    """On the protect step: press p, then confirm the plan. Returns the dialog's body."""
+    await pilot.press("p")
+    return await confirm(pilot, app)
+
+
 async def create_lrs_vault(pilot: Pilot[Any], app: VmBackupPrepApp, region: str, name: str) -> str:
     """On the vault step: "+ Create a new vault" in ``region``, type ``name``, pick LRS, Create vault…, and
     confirm the plan. Returns the plan's text."""
@@ -206,6 +222,11 @@ async def create_lrs_vault(pilot: Pilot[Any], app: VmBackupPrepApp, region: str,
     await settle(pilot, app)
     await pilot.press("tab", "tab", "tab", "down", "enter", "tab", "enter")  # LRS, then Create vault…
     return await confirm(pilot, app)
+
+
+def as_shown(note: str) -> str:
+    """A notification's text as the user reads it (notify renders Textual markup)."""
+    return Content.from_markup(note).plain
 
 
 def record_notes(app: VmBackupPrepApp) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from tests.strategies import SUB, small_estate
-from tests.wizard.drive import ORDER, make_app, settle, sign_in
+from tests.wizard.drive import ORDER, as_shown, make_app, record_notes, settle, sign_in, wait_until
 from tui.textsafe import clean
 
 HOSTILE_SUB = "Fuzz \x1b]0;pwned\x07 [b]bold[/b] [/oops] \u202eevil"
@@ -41,6 +41,34 @@ def assert_safe(svg: str, where: str) -> None:
     assert not leaked, f"{where}: raw {leaked!r} on screen"
 
 
+async def choose_hostile_subscription(pilot: Any, app: Any) -> None:
+    table = app.pane("subscription").query_one("#sub-table", DataTable)
+    shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+    table.focus()
+    row = next(i for i, s in enumerate(shown) if "Fuzz \\x1b" in s)
+    await pilot.press("ctrl+home", *["down"] * row, "enter")
+    await settle(pilot, app)
+
+
+async def test_cancelling_a_rescan_names_the_subscription_as_written(make_emulator):
+    emu = await make_emulator(hostile_estate())
+    app = make_app(emu)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, app)
+        await choose_hostile_subscription(pilot, app)
+        assert app.model.session.subscription is not None
+        said = record_notes(app)
+        emu.config.latency_ms = 400
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.busy is not None, "the re-scan to start")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.busy is None, "the re-scan to stop")
+        emu.config.latency_ms = 0
+        await settle(pilot, app)
+    cancelled = [as_shown(n) for n in said if n.startswith("Cancelled")]
+    assert cancelled and clean(HOSTILE_SUB) in cancelled[0], said
+
+
 async def test_every_step_shows_hostile_names_escaped(make_emulator, tmp_path):
     emu = await make_emulator(hostile_estate())
     app = make_app(emu, export_dir=str(tmp_path / "exports"))
@@ -54,10 +82,7 @@ async def test_every_step_shows_hostile_names_escaped(make_emulator, tmp_path):
             clean(HOSTILE_SUB) in s or (s.endswith("…") and clean(HOSTILE_SUB).startswith(s.strip()[:-1]))
             for s in shown
         ), shown
-        table.focus()
-        row = next(i for i, s in enumerate(shown) if "Fuzz \\x1b" in s)
-        await pilot.press("ctrl+home", *["down"] * row, "enter")
-        await settle(pilot, app)
+        await choose_hostile_subscription(pilot, app)
         model = app.model
         assert model.session.subscription is not None and model.session.subscription.id == SUB
         assert model.inventory is not None and {v.name for v in model.inventory.vms} == set(HOSTILE_VMS)
@@ -68,7 +93,10 @@ async def test_every_step_shows_hostile_names_escaped(make_emulator, tmp_path):
             await settle(pilot, app)
             assert app.current == step
             assert_safe(app.export_screenshot(), step)
-        app.notify(f"check {clean(HOSTILE_SUB)}")
+        said = record_notes(app)
+        await pilot.press("ctrl+r")  # the re-scan's line names the subscription
+        await settle(pilot, app)
+        assert any(clean(HOSTILE_SUB) in as_shown(n) for n in said), said
         await pilot.press("ctrl+e")
         await settle(pilot, app)
         assert_safe(app.export_screenshot(), "export")

@@ -6,12 +6,13 @@ from __future__ import annotations
 from tests.wizard.drive import (
     choose_subscription,
     create_lrs_vault,
+    highlight_subscription,
     make_app,
     settle,
     sign_in,
     wait_until,
 )
-from tests.wizard.test_signin_subscription import ANALYTICS, _highlight
+from tests.wizard.test_signin_subscription import ANALYTICS
 from tui.session import az_script
 from tui.widgets.dialogs import ConfirmDialog
 
@@ -34,7 +35,7 @@ async def test_register_in_one_subscription_then_create_a_vault_in_another(make_
     app = make_app(emu)
     async with app.run_test(size=(100, 32)) as pilot:
         await sign_in(pilot, app)
-        await _highlight(pilot, app, "Contoso Analytics")
+        await highlight_subscription(pilot, app, "Contoso Analytics")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the register dialog")
         assert isinstance(app.screen, ConfirmDialog)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tests.wizard.drive import make_app, settle, to_step
+from tests.wizard.drive import as_shown, make_app, record_notes, settle, to_step
 
 
 def notes(app) -> list[str]:
@@ -49,3 +49,15 @@ async def test_ctrl_e_in_the_directory_field_after_editing_it_writes_there(demo,
         await settle(pilot, app)
         assert sorted(p.suffix for p in (tmp_path / "second").iterdir()) == [".json", ".md", ".sh"]
         assert not (tmp_path / "first").exists()
+
+
+async def test_the_exported_line_shows_a_directory_with_brackets_as_written(demo, tmp_path):
+    out = tmp_path / "x[/oops]y"  # a directory the user typed: data, never markup
+    app = make_app(demo, export_dir=str(out))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await to_step(pilot, app, "summary", vault=None)
+        said = record_notes(app)
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".md", ".sh"]
+    assert [as_shown(n) for n in said] == [f"Exported to {out}"], said

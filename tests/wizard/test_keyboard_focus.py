@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 from tests.wizard.drive import (
+    highlight_subscription,
     make_app,
     open_new_vault_form,
     record_notes,
@@ -14,7 +15,6 @@ from tests.wizard.drive import (
     to_step,
     wait_until,
 )
-from tests.wizard.test_signin_subscription import _highlight
 from tui.widgets.dialogs import ConfirmDialog
 
 
@@ -55,7 +55,7 @@ async def test_focus_returns_to_the_list_after_the_register_dialog(demo):
     async with app.run_test(size=(100, 32)) as pilot:
         await sign_in(pilot, app)
         table = app.pane("subscription").query_one("#sub-table", DataTable)
-        await _highlight(pilot, app, "Contoso Analytics")
+        await highlight_subscription(pilot, app, "Contoso Analytics")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the register dialog")
         await pilot.press("escape")

@@ -13,7 +13,7 @@ from typing import Any
 from textual.widgets import Button, DataTable, OptionList, Static
 
 from tests.conftest import MakeEmulator, read_request_log
-from tests.wizard.drive import confirm, go, make_app, settle, to_step
+from tests.wizard.drive import go, make_app, protect, settle, to_step
 from tui.app import VmBackupPrepApp
 from tui.widgets.dialogs import ConfirmDialog
 
@@ -34,12 +34,6 @@ def rows(app: VmBackupPrepApp) -> dict[str, list[str]]:
 
 def puts(emu: Any) -> list[str]:
     return [r["path"] for r in read_request_log(emu) if r["method"] == "PUT"]
-
-
-async def protect(pilot: Any, app: VmBackupPrepApp) -> str:
-    """Press p, read the plan in the dialog, move to Protect and press Enter. Returns the dialog's body."""
-    await pilot.press("p")
-    return await confirm(pilot, app)
 
 
 async def test_whole_path_protects_the_ready_vms_and_exports_the_az_lines(

@@ -6,22 +6,11 @@ import pytest
 from textual.widgets import Button, DataTable, Static
 
 from tests.conftest import read_request_log
-from tests.wizard.drive import make_app, settle, sign_in
+from tests.wizard.drive import highlight_subscription, make_app, settle, sign_in, subscription_rows
 from tui.emulator.policy import FaultInjector, parse_faults
 from tui.widgets.dialogs import ConfirmDialog, ErrorDialog
 
 ANALYTICS = "6c1f2a3b-4d5e-4f60-8a71-b2c3d4e5f602"
-
-
-def _rows(app) -> list[str]:
-    table = app.pane("subscription").query_one("#sub-table", DataTable)
-    return [str(table.get_row_at(i)[0]).strip(" ●") for i in range(table.row_count)]
-
-
-async def _highlight(pilot, app, name: str) -> None:
-    table = app.pane("subscription").query_one("#sub-table", DataTable)
-    table.focus()
-    await pilot.press("ctrl+home", *["down"] * _rows(app).index(name))
 
 
 async def test_sign_in_shows_the_identity_and_unlocks_next(demo):
@@ -34,7 +23,7 @@ async def test_sign_in_shows_the_identity_and_unlocks_next(demo):
         await pilot.press("ctrl+n")
         await settle(pilot, app)
         assert app.current == "subscription"
-        assert _rows(app) == [
+        assert subscription_rows(app) == [
             "Contoso Analytics",
             "Contoso Finance",
             "Contoso Legacy (past due)",
@@ -50,7 +39,7 @@ async def test_unusable_subscriptions_cannot_be_chosen(demo, name):
     app = make_app(demo)
     async with app.run_test(size=(100, 32), notifications=True) as pilot:
         await sign_in(pilot, app)
-        await _highlight(pilot, app, name)
+        await highlight_subscription(pilot, app, name)
         await pilot.press("enter")
         await settle(pilot, app)
         assert app.model.session.subscription is None and app.current == "subscription"
@@ -63,7 +52,7 @@ async def test_a_past_due_subscription_can_be_chosen(demo):
     app = make_app(demo)
     async with app.run_test(size=(100, 32)) as pilot:
         await sign_in(pilot, app)
-        await _highlight(pilot, app, "Contoso Legacy (past due)")
+        await highlight_subscription(pilot, app, "Contoso Legacy (past due)")
         await pilot.press("enter")
         await settle(pilot, app)
         assert (
@@ -77,7 +66,7 @@ async def test_unregistered_provider_is_registered_after_confirmation(make_emula
     app = make_app(emu)
     async with app.run_test(size=(100, 32)) as pilot:
         await sign_in(pilot, app)
-        await _highlight(pilot, app, "Contoso Analytics")
+        await highlight_subscription(pilot, app, "Contoso Analytics")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -114,7 +103,7 @@ async def test_a_failing_call_shows_the_error_with_its_remedy_and_retry_recovers
         await pilot.press("enter")  # Retry has the focus
         await settle(pilot, app)
         assert not isinstance(app.screen, ErrorDialog)
-        assert "Contoso Production" in _rows(app)
+        assert "Contoso Production" in subscription_rows(app)
 
 
 async def test_filter_narrows_the_table(demo):
@@ -124,7 +113,7 @@ async def test_filter_narrows_the_table(demo):
         app.pane("subscription").query_one("#sub-filter").focus()
         await pilot.press(*"prod")
         await pilot.pause()
-        assert _rows(app) == ["Contoso Production"]
+        assert subscription_rows(app) == ["Contoso Production"]
         await pilot.press("enter")  # back to the table, Enter chooses
         await pilot.press("enter")
         await settle(pilot, app)

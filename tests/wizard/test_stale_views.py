@@ -16,6 +16,7 @@ from tests.wizard.drive import (
     create_lrs_vault,
     go,
     make_app,
+    protect,
     select_vms,
     settle,
     to_step,
@@ -74,8 +75,7 @@ async def test_after_protecting_the_vault_step_shows_the_redundancy_locked_only(
 
         await select_vms(pilot, app, ["vm-neu-app01"])
         await go(pilot, app, "protect")
-        await pilot.press("p")
-        await confirm(pilot, app)
+        await protect(pilot, app)
         assert app.model.session.vault is not None and app.model.session.vault.redundancy_locked
 
         await go(pilot, app, "vault")
@@ -94,8 +94,7 @@ async def test_after_protecting_with_the_enhanced_policy_the_export_no_longer_as
         before = app.model.assessment()
         assert before is not None
         assert "vm-requires-enhanced-policy" in {f.rule for f in before.vms[0].findings}
-        await pilot.press("p")  # EnhancedPolicy is preselected: pg01 has a Premium SSD v2 disk
-        await confirm(pilot, app)
+        await protect(pilot, app)  # EnhancedPolicy is preselected: pg01 has a Premium SSD v2 disk
         await pilot.press("ctrl+e", "ctrl+e")  # to the summary (which says where), then write
         await settle(pilot, app)
 

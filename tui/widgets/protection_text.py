@@ -44,14 +44,8 @@ PLAN_COLUMNS = [
 
 
 def service_cell(p: VmPlan, looks: Looks) -> Text:
-    v = p.service_verdict
-    if not v:
-        return Text("- not asked", style="dim")
-    return (
-        Text(f"✓ {clean(v)}", style=looks.good)
-        if v.lower() == "succeeded"
-        else Text(f"✗ {clean(v)}", style=looks.bad)
-    )
+    v = p.service_verdict or ""
+    return looks.ok(v.lower() == "succeeded" if v else None, f"✓ {clean(v)}", f"✗ {clean(v)}", "- not asked")
 
 
 def result_cell(r: VmResult | None, looks: Looks) -> Text:
