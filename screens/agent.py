@@ -66,10 +66,6 @@ def extension_cell(vm: VmFacts, looks: Looks) -> Text:
 
 class AgentStep(StepPane):
     STEP_ID = Step.AGENT
-    TITLE = "VM agent"
-    PURPOSE = (
-        "Backup runs through the VM agent: installed, Ready, VM running (stopped: crash-consistent only)."
-    )
     DEFAULT_CSS = """
     AgentStep {
         #agent-status { height: auto; color: $text-muted; }

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from screens import step_info
 from tui.model import SubscriptionFacts
 from tui.services.concurrency import Progress
 from tui.widgets.badges import Looks
@@ -27,11 +28,19 @@ from tui.wizard import Step, WizardModel
 
 
 class StepPane(Vertical):
-    """A step of the wizard. Subclasses set STEP_ID/TITLE/PURPOSE, implement ``body`` and ``show_model``."""
+    """A step of the wizard. Subclasses set STEP_ID, implement ``body`` and ``show_model``; their TITLE and
+    PURPOSE come from the step table (`screens.STEPS`)."""
 
     STEP_ID: ClassVar[Step]
     TITLE: ClassVar[str] = ""
     PURPOSE: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "STEP_ID" in cls.__dict__:
+            info = step_info(cls.STEP_ID)
+            cls.TITLE, cls.PURPOSE = info.title, info.purpose
+
     KEYS: ClassVar[tuple[tuple[str, str], ...]] = ()  # keys of the step's widgets, for the help
 
     DEFAULT_CSS = """
@@ -66,6 +75,9 @@ class StepPane(Vertical):
     @dataclass
     class Navigate(Message):
         step: Step
+
+    class ExportRequested(Message):
+        """Export now (the App's one export path, as ctrl+e)."""
 
     @dataclass
     class Failed(Message):

@@ -75,11 +75,6 @@ def probe_cells(vm: VmFacts, looks: Looks) -> tuple[Text, Text, Text, Text]:
 
 class ConnectivityStep(StepPane):
     STEP_ID = Step.CONNECTIVITY
-    TITLE = "Connectivity"
-    PURPOSE = (
-        "The agent must reach 168.63.129.16 (ports 80, 32526) with DHCP on. NSGs and routes come from ARM; "
-        "p probes inside the guests."
-    )
     BINDINGS: ClassVar = [Binding("p", "probe", "Probe guests")]
     DEFAULT_CSS = """
     ConnectivityStep {

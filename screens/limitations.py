@@ -44,8 +44,6 @@ def _clip(text: str, width: int) -> str:
 
 class LimitationsStep(StepPane):
     STEP_ID = Step.LIMITATIONS
-    TITLE = "Limitations"
-    PURPOSE = "Every blocker, warning and note for the selected VMs, and what became of the 2015 limits."
     BINDINGS: ClassVar = [
         Binding("f", "tab('lim-findings')", "Findings"),
         Binding("l", "tab('lim-seed')", "2015 list"),

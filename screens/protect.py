@@ -46,11 +46,6 @@ READ_ONLY_REASON = "--read-only: enabling protection changes Azure, so it is swi
 
 class ProtectStep(StepPane):
     STEP_ID = Step.PROTECT
-    TITLE = "Protect"
-    PURPOSE = (
-        "Enable Azure Backup for the selected VMs with a policy of the vault. Nothing changes in Azure "
-        "until you confirm the plan."
-    )
     BINDINGS: ClassVar = [Binding("p", "protect", "Protect")]
     KEYS: ClassVar = (("enter", "choose the highlighted policy"),)
     DEFAULT_CSS = """

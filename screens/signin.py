@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, LoadingIndicator, Select, Static
 
 from screens.base import StepPane
-from tui.azure import AUTH_METHODS, INTERACTIVE_METHODS, CloudMetadataError, explain
+from tui.azure import AUTH_METHODS, INTERACTIVE_METHODS
 from tui.textsafe import markup
 from tui.widgets.busy import Busy
 from tui.widgets.dialogs import DeviceCodeDialog
@@ -28,8 +28,6 @@ AUTH_HELP = {
 
 class SignInStep(StepPane):
     STEP_ID = Step.SIGNIN
-    TITLE = "Sign in"
-    PURPOSE = "Who vmbackup-prep acts as. Every read and every change in Azure is made with this identity."
     DEFAULT_CSS = """
     SignInStep {
         #signin-target, #signin-identity { padding: 0 0 1 0; }
@@ -72,6 +70,8 @@ class SignInStep(StepPane):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self, auth: str | None = None) -> None:
+        from tui.azure import CloudMetadataError, explain  # azure-core: after the first paint
+
         def prompt(url: str, code: str, expires: dt.datetime) -> None:
             self._dialog = DeviceCodeDialog(url, code, expires)
             self.app.push_screen(self._dialog, self._device_code_closed)

@@ -32,8 +32,6 @@ REGISTER_BODY = (
 
 class SubscriptionStep(StepPane):
     STEP_ID = Step.SUBSCRIPTION
-    TITLE = "Subscription"
-    PURPOSE = "Pick the subscription whose VMs you want to back up. Type to filter; Enter chooses."
     KEYS: ClassVar = (
         ("enter", "choose the highlighted subscription"),
         ("a letter", "filter (escape or Enter back to the list)"),

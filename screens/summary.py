@@ -6,7 +6,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import Button, Input, Static
 
 from screens.base import StepPane
@@ -44,8 +43,6 @@ def action_line(a: Action, looks: Looks) -> Text:
 
 class SummaryStep(StepPane):
     STEP_ID = Step.SUMMARY
-    TITLE = "Summary"
-    PURPOSE = "What was assessed, chosen and changed. Export writes a JSON report, a Markdown summary and an az script."
     KEYS = (("enter / ctrl+e", "export to the directory in the field"),)
     SCOPED_CSS = False
     DEFAULT_CSS = """
@@ -67,9 +64,6 @@ class SummaryStep(StepPane):
         #sum-verdicts { width: 1fr; }
     }
     """
-
-    class ExportRequested(Message):
-        """Export now (the App's one export path, as ctrl+e)."""
 
     def __init__(self, model: WizardModel) -> None:
         super().__init__(model)

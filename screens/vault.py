@@ -42,8 +42,6 @@ class Said:
 
 class VaultStep(StepPane):
     STEP_ID = Step.VAULT
-    TITLE = "Vault"
-    PURPOSE = "The vault must be in the VMs' region. Pick a region, then a vault there (Enter uses it) or create one."
     KEYS: ClassVar = VaultPicker.KEYS
     DEFAULT_CSS = """
     VaultStep {

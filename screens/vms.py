@@ -54,10 +54,6 @@ class SelectableVmTable(TypeToFilter, VmTable):
 
 class VmsStep(StepPane):
     STEP_ID = Step.VMS
-    TITLE = "VMs"
-    PURPOSE = (
-        "Choose the VMs to prepare: space toggles, a toggles all, / filters. Dimmed VMs cannot be chosen."
-    )
     KEYS: ClassVar = (("a letter", "filter (escape or Enter back to the list)"),)
     DEFAULT_CSS = """
     VmsStep {

@@ -21,17 +21,8 @@ from textual.reactive import reactive
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from screens.agent import AgentStep
+from screens import ORDER, STEPS, step_info
 from screens.base import StepPane
-from screens.connectivity import ConnectivityStep
-from screens.limitations import LimitationsStep
-from screens.protect import ProtectStep
-from screens.signin import SignInStep
-from screens.subscription import SubscriptionStep
-from screens.summary import SummaryStep
-from screens.vault import VaultStep
-from screens.vms import VmsStep
-from tui.azure import explain
 from tui.connect import Connection
 from tui.model import SubscriptionFacts
 from tui.resources import STYLESHEET
@@ -43,19 +34,6 @@ from tui.widgets.help import HelpScreen, Section
 from tui.widgets.sidebar import StepSidebar
 from tui.wizard import Step, WizardModel
 from tui.workspace import Workspace
-
-STEPS: list[type[StepPane]] = [
-    SignInStep,
-    SubscriptionStep,
-    VaultStep,
-    VmsStep,
-    AgentStep,
-    ConnectivityStep,
-    LimitationsStep,
-    ProtectStep,
-    SummaryStep,
-]
-ORDER = [step.STEP_ID for step in STEPS]
 
 HELP_INTRO = (
     "Steps: sign in, pick a subscription, pick or create the vault in the VMs' region (set its redundancy now: "
@@ -81,13 +59,11 @@ class WizardCommands(Provider):
         reachable = app.model.reachable()
         cmds: list[tuple[str, str, Callable[[], Any]]] = [  # a step not reachable yet says why
             (
-                f"Go to step {n}: {step.TITLE}",
-                step.PURPOSE
-                if step.STEP_ID in reachable
-                else f"Not yet: {app.why_unreachable(step.STEP_ID)}",
-                lambda s=step.STEP_ID: app.go(s),
+                f"Go to step {n}: {info.title}",
+                info.purpose if info.step in reachable else f"Not yet: {app.why_unreachable(info.step)}",
+                lambda s=info.step: app.go(s),
             )
-            for n, step in enumerate(STEPS, 1)
+            for n, info in enumerate(STEPS, 1)
         ]
         cmds += [
             ("Re-run checks", "Read the subscription again and re-evaluate every rule", app.action_rerun),
@@ -181,8 +157,8 @@ class VmBackupPrepApp(App[None]):
         return self.query_one(f"#{step_id or self.current}", StepPane)
 
     def _new_pane(self, step_id: str) -> StepPane:
-        step = next(s for s in STEPS if step_id == s.STEP_ID)
-        return step(self.model).data_bind(VmBackupPrepApp.version)
+        """A step's pane, unmounted (its module is imported on first use: the first paint needs one step)."""
+        return step_info(step_id).pane()(self.model).data_bind(VmBackupPrepApp.version)
 
     def _built(self, step_id: str) -> StepPane | None:
         """A step's pane if it has been built (steps are built when first shown)."""
@@ -190,7 +166,7 @@ class VmBackupPrepApp(App[None]):
 
     async def _build_all(self) -> None:
         """Build the steps not shown yet, hidden (they are built when first shown, for a faster start)."""
-        missing = [self._new_pane(s.STEP_ID) for s in STEPS if self._built(s.STEP_ID) is None]
+        missing = [self._new_pane(s.step) for s in STEPS if self._built(s.step) is None]
         for pane in missing:
             pane.display = False
         if missing:
@@ -251,7 +227,7 @@ class VmBackupPrepApp(App[None]):
             return
         reachable = self.model.reachable()
         done = {s for s in self.visited if s != self.current and s in reachable}
-        self.query_one(StepSidebar).show([(s.STEP_ID, s.TITLE) for s in STEPS], self.current, done, reachable)
+        self.query_one(StepSidebar).show([(s.step, s.title) for s in STEPS], self.current, done, reachable)
         index = ORDER.index(self.current)
         shown = self._shown_pane()
         reason = shown.blocked_reason() if shown is not None else "…"
@@ -349,7 +325,7 @@ class VmBackupPrepApp(App[None]):
                 timeout=4,
             )
 
-    @on(SummaryStep.ExportRequested)
+    @on(StepPane.ExportRequested)
     def _export_requested(self) -> None:
         self.export_now()
 
@@ -453,6 +429,8 @@ class VmBackupPrepApp(App[None]):
 
     @on(StepPane.Failed)
     def _failed(self, event: StepPane.Failed) -> None:
+        from tui.azure import explain  # azure-core: never needed before the first paint
+
         problem = explain(event.error, auth=self.model.connection.auth)
 
         def after(choice: str | None) -> None:

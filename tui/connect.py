@@ -27,10 +27,8 @@ from tui.azure import (
     CLOUDS,
     DEFAULT_CLOUD,
     INTERACTIVE_METHODS,
-    ClientFactory,
     SignInMemory,
     Target,
-    discover_target,
     make_credential,
     parse_authority,
 )
@@ -38,6 +36,8 @@ from tui.resources import DEMO_ESTATE
 
 if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
+
+    from tui.azure import ClientFactory
 
 LOOPBACK = "https://127.0.0.1/"  # where the emulator will listen (its port is known once it does)
 EMULATOR_START_TIMEOUT = 60.0  # seconds; it starts in well under one
@@ -211,6 +211,8 @@ class Connection:
             connection = replace(self, target=target, tenant=info["tenant_id"], starting=False)
         if not connection.discover:
             return connection
+        from tui.azure import discover_target  # azure-core: after the first paint
+
         target = await discover_target(
             connection.target.arm_endpoint, connection.target.ca_bundle, authority_host=self.authority_host
         )
@@ -241,6 +243,8 @@ class Connection:
         self, credential: AsyncTokenCredential, *, read_only: bool | None = None, **kwargs: Any
     ) -> ClientFactory:
         """Clients for this target; ``read_only`` narrows (or, for a confirmed write, widens) the connection's."""
+        from tui.azure import ClientFactory  # azure-core: after the first paint
+
         return ClientFactory(
             self.target,
             credential,

@@ -15,20 +15,19 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui import __version__
 
 from .model import RECOVERY_SERVICES, SubscriptionFacts, VaultFacts, VmFacts
 from .services.actions import Change, Outcome
-from .services.assessment import Assessment
-from .services.concerns import probe_summary
-from .services.files import write_output
-from .services.protection import ProtectionPlan, VmResult
-from .services.protection_report import result_detail
-from .services.report import to_json, to_markdown
-from .services.vaults import ApplyResult, Plan, StepOutcome
 from .textsafe import code_span, markdown, shell_arg, shell_comment
+
+if TYPE_CHECKING:  # the services load where a record or the export first needs them: the wizard makes its
+    # Session before the first paint, which needs none of them (issue 9)
+    from .services.assessment import Assessment
+    from .services.protection import ProtectionPlan, VmResult
+    from .services.vaults import ApplyResult, Plan, StepOutcome
 
 Clock = Callable[[], dt.datetime]
 
@@ -150,6 +149,8 @@ class Session:
 
     def record_protection(self, plan: ProtectionPlan, result: VmResult) -> None:
         """One VM's enable-protection result, with the vault and policy it used."""
+        from .services.protection_report import result_detail
+
         vault = plan.vault
         self.record(
             Change.ENABLE_PROTECTION,
@@ -170,6 +171,8 @@ class Session:
         if failure is not None or guest is None:
             self.record(Change.GUEST_PROBE, vm.id, Outcome.FAILED, detail=failure or "no answer", vm=vm.name)
             return
+        from .services.concerns import probe_summary
+
         outcome = Outcome.FAILED if guest.error else Outcome.SUCCEEDED
         detail = probe_summary(guest, vm.os_type)
         self.record(Change.GUEST_PROBE, vm.id, outcome, detail=detail, vm=vm.name, os=vm.os_type)
@@ -218,6 +221,9 @@ class Session:
         All three are rendered before the first is written, so a rendering error leaves no partial set; each
         file is written atomically (a failed write leaves neither a half file nor a temporary one).
         """
+        from .services.files import write_output
+        from .services.report import to_json, to_markdown
+
         out = Path(directory).expanduser()
         moment = self.clock()  # one reading: the stem, generated_at and exported_at agree
         stem = stem or f"vmbackup-prep-{moment.strftime('%Y%m%d-%H%M%S')}"

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -28,16 +28,16 @@ from tui.model import (
     region_key,
     same_id,
 )
-from tui.rules import RuleBook, load_rules
 from tui.services.actions import Change, Outcome
-from tui.services.assessment import Assessment, VmAssessment, assess
 from tui.services.concurrency import Progress
-from tui.services.findings import summary_scope
-from tui.services.protection import ProtectionPlan, VmOutcome, VmResult
-from tui.services.selection import unselectable
-from tui.services.vaults import ApplyResult, Plan, StepOutcome
 from tui.session import Session
-from tui.workspace import Workspace
+
+if TYPE_CHECKING:  # the rules and the services load when first used: the first paint needs none (issue 9)
+    from tui.rules import RuleBook
+    from tui.services.assessment import Assessment, VmAssessment
+    from tui.services.protection import ProtectionPlan, VmResult
+    from tui.services.vaults import ApplyResult, Plan, StepOutcome
+    from tui.workspace import Workspace
 
 
 class Step(StrEnum):
@@ -99,12 +99,21 @@ class WizardModel:
         self.workspace = workspace
         connection = workspace.connection
         self.session = session or Session(target=connection.label, cloud=connection.target.cloud)
-        self.rules = rules or load_rules()
+        self._rules = rules
         self.inventory: Inventory | None = None
         self.export_dir = export_dir or default_export_dir()
         self.last_export: ExportResult | None = None
         self.version = 0  # bumped by every change: views compare it with the version they show
         self._cache: dict[Any, Any] = {}
+
+    @property
+    def rules(self) -> RuleBook:
+        """The rule book (the packaged catalog unless one was given), read when first needed."""
+        if self._rules is None:
+            from tui.rules import load_rules
+
+            self._rules = load_rules()
+        return self._rules
 
     @property
     def connection(self) -> Connection:
@@ -158,6 +167,8 @@ class WizardModel:
         if self.inventory is None:
             return None
 
+        from tui.services.assessment import assess
+
         def make() -> Assessment:
             assert self.inventory is not None
             inv = self.inventory
@@ -173,6 +184,9 @@ class WizardModel:
         if self.inventory is None:
             return None
 
+        from tui.services.assessment import assess
+        from tui.services.findings import summary_scope
+
         def make() -> tuple[Assessment, str]:
             assert self.inventory is not None
             s = self.session
@@ -187,6 +201,8 @@ class WizardModel:
         assessment = self.assessment(selected_only=False)
         if vault is None or assessment is None:
             return []
+
+        from tui.services.selection import unselectable
 
         def make() -> list[VmChoice]:
             vaults = assessment.inventory.vaults
@@ -304,6 +320,8 @@ class WizardModel:
         """Protection results recorded, and shown in the facts at once (the re-scan that follows confirms
         them): the VM protected by the vault with the policy, the vault counting it and its redundancy
         locked, as the service locks it with the first protected item."""
+        from tui.services.protection import VmOutcome
+
         vault_id = plan.vault.id
         for r in results:
             self.session.record_protection(plan, r)

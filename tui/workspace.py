@@ -2,6 +2,8 @@
 
 No Textual imports: the wizard model (tui/wizard.py) owns one Workspace and the steps call it from workers.
 ``connection`` is the current one: the cloud resolved at sign-in, the sign-in method the user picked.
+The services (and azure-core under them) are imported where they are first used: the wizard builds a
+Workspace before its first paint, which needs none of them (issue 9; tests/test_startup_imports.py).
 """
 
 from __future__ import annotations
@@ -9,15 +11,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tui.azure import ArmPacer, describe_identity, load_identity_sdk, load_management_sdks
+from tui.azure import describe_identity, load_identity_sdk
 from tui.connect import Connection
 from tui.model import Inventory
 from tui.services.concurrency import Progress
-from tui.services.inventory import InventoryService
-from tui.services.vaults import VaultService
 
 if TYPE_CHECKING:
-    from tui.azure import ClientFactory, DeviceCodePrompt
+    from tui.azure import ArmPacer, ClientFactory, DeviceCodePrompt
+    from tui.services.inventory import InventoryService
+    from tui.services.vaults import VaultService
 
 
 # The management SDKs take about a second of CPU to import, holding the GIL: start after the signed-in step
@@ -26,6 +28,8 @@ SDK_LOAD_DELAY = 0.5  # seconds
 
 
 async def _load_management_sdks_soon() -> None:
+    from tui.azure import load_management_sdks
+
     await asyncio.sleep(SDK_LOAD_DELAY)
     await asyncio.to_thread(load_management_sdks)
 
@@ -35,7 +39,7 @@ class Workspace:
         self.connection = connection
         self.credential: Any = None
         self.factory: ClientFactory | None = None
-        self.pacer = ArmPacer()
+        self.pacer: ArmPacer | None = None  # one for the whole run (ARM budgets outlive a sign-in): see open
         self._loading: asyncio.Future[None] | None = None  # the management SDKs, loading in a worker thread
 
     def open(
@@ -45,6 +49,10 @@ class Workspace:
         if auth:
             self.connection = self.connection.with_auth(auth)
         kwargs = {"device_code_prompt": device_code_prompt} if self.connection.auth == "device-code" else {}
+        if self.pacer is None:
+            from tui.azure import ArmPacer  # azure-core: after the first paint
+
+            self.pacer = ArmPacer()
         self.credential = self.connection.credential(**kwargs)
         self.factory = self.connection.factory(self.credential, pacer=self.pacer)
         return self.factory
@@ -84,10 +92,14 @@ class Workspace:
         return describe_identity(token.token)
 
     def inventory(self, progress: Progress | None = None) -> InventoryService:
+        from tui.services.inventory import InventoryService
+
         assert self.factory is not None
         return InventoryService(self.factory, progress=progress)
 
     def vaults(self) -> VaultService:
+        from tui.services.vaults import VaultService
+
         assert self.factory is not None
         return VaultService(self.factory)
 

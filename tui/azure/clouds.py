@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from azure.core import AzureClouds
+if TYPE_CHECKING:
+    from azure.core import AzureClouds
 
 __all__ = [
     "CLOUDS",
@@ -28,7 +30,16 @@ class Cloud:
     credential_scope: str
     authority_host: str
     portal: str
-    sdk_cloud: AzureClouds
+    sdk_cloud_name: (
+        str  # the azure-core AzureClouds member: named, so that naming a cloud loads no azure-core
+    )
+
+    @property
+    def sdk_cloud(self) -> AzureClouds:
+        """The azure-core ``cloud_setting`` (azure-core is loaded by the client builder that asks)."""
+        from azure.core import AzureClouds
+
+        return AzureClouds[self.sdk_cloud_name]
 
 
 # Each cloud's ARM endpoint and token scope as azure-mgmt-core's `get_arm_endpoints(AzureClouds.X)` gives
@@ -45,7 +56,7 @@ CLOUDS: dict[str, Cloud] = {
             "https://management.azure.com/.default",
             "login.microsoftonline.com",
             "portal.azure.com",
-            AzureClouds.AZURE_PUBLIC_CLOUD,
+            "AZURE_PUBLIC_CLOUD",
         ),
         (
             "AzureUSGovernment",
@@ -53,7 +64,7 @@ CLOUDS: dict[str, Cloud] = {
             "https://management.core.usgovcloudapi.net/.default",
             "login.microsoftonline.us",
             "portal.azure.us",
-            AzureClouds.AZURE_US_GOVERNMENT,
+            "AZURE_US_GOVERNMENT",
         ),
         (
             "AzureChinaCloud",
@@ -61,7 +72,7 @@ CLOUDS: dict[str, Cloud] = {
             "https://management.chinacloudapi.cn/.default",
             "login.chinacloudapi.cn",
             "portal.azure.cn",
-            AzureClouds.AZURE_CHINA_CLOUD,
+            "AZURE_CHINA_CLOUD",
         ),
     )
 }
