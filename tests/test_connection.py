@@ -7,14 +7,17 @@ import asyncio
 import dataclasses
 import io
 import os
-import threading
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
 from tui.cli import _wizard_parser
 from tui.command import EXIT_ERROR, Refused, problem_line, run_command
-from tui.connect import Connection, UsageError, connect
+from tui.connect import Connection, EmulatorStart, UsageError, connect
 from tui.services.actions import Change, Outcome
 from tui.session import Session
 
@@ -42,23 +45,53 @@ def test_a_demo_connection_sets_the_identity_endpoint_once_the_emulator_listens_
     assert os.environ["IDENTITY_ENDPOINT"] == "http://before.example/msi"
 
 
-def _emulator_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name in ("arm-emulator", "emulator-start")]
+def _stopped(connection: Connection) -> bool:
+    """The connection's emulator process, if it ever ran, has exited."""
+    process = connection.emulator.process if connection.emulator is not None else None
+    return process is None or process.poll() is not None
 
 
 def test_a_demo_connection_closed_while_its_emulator_starts_stops_it_and_changes_nothing(monkeypatch):
     monkeypatch.delenv("IDENTITY_ENDPOINT", raising=False)
     connection = connect(_wizard_parser().parse_args(["--demo"]))
-    assert _emulator_threads() == []  # nothing starts before the sign-in asks for it
-    assert connection.emulator is not None
-    connection.emulator.begin()
-    connection.close()  # at once: the start is still running (it reads the estate first)
-    assert _emulator_threads() == []
+    assert connection.emulator is not None and connection.emulator.process is not None  # begun at once
+    connection.close()  # at once: the child is still starting (importing, reading the estate)
+    assert _stopped(connection)
     assert "IDENTITY_ENDPOINT" not in os.environ
-    never_started = connect(_wizard_parser().parse_args(["--demo"]))
-    never_started.close()
     with pytest.raises(RuntimeError, match="stopped before it started"):  # fails, never hangs
-        asyncio.run(never_started.resolved())
+        asyncio.run(connection.resolved())
+
+
+def test_the_emulator_process_stops_when_the_wizard_dies_without_closing_it(tmp_path):
+    """Killed (SIGKILL: no clean-up runs), the wizard leaves no emulator behind: the child watches its stdin,
+    which the OS closes with the parent."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import asyncio, os, signal\n"
+        "from tui.cli import _wizard_parser\n"
+        "from tui.connect import connect\n"
+        "c = connect(_wizard_parser().parse_args(['--demo']))\n"
+        "asyncio.run(c.resolved())\n"
+        "print(c.emulator.process.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    child = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    """A process with this pid runs (not a zombie: the emulator is re-parented to init, which reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_a_sign_in_cancelled_while_the_emulator_starts_can_sign_in_again(monkeypatch):
@@ -81,26 +114,28 @@ def test_a_sign_in_cancelled_while_the_emulator_starts_can_sign_in_again(monkeyp
         assert os.environ["IDENTITY_ENDPOINT"].startswith("http://127.0.0.1:")
     finally:
         connection.close()
-    assert _emulator_threads() == []
+    assert _stopped(connection)
 
 
 def test_an_emulator_that_cannot_start_fails_the_sign_in_with_its_reason_and_closes_cleanly(monkeypatch):
     monkeypatch.delenv("IDENTITY_ENDPOINT", raising=False)
     connection = connect(_wizard_parser().parse_args(["--demo"]), host="192.0.2.1")  # not loopback
     try:
-        with pytest.raises(ValueError, match="is not a loopback address"):
+        with pytest.raises(ValueError, match=r"^--host 192\.0\.2\.1 is not a loopback address"):
             asyncio.run(connection.resolved())
     finally:
         connection.close()
-    assert "IDENTITY_ENDPOINT" not in os.environ and _emulator_threads() == []
+    assert "IDENTITY_ENDPOINT" not in os.environ and _stopped(connection)
 
 
-def test_a_bad_estate_file_is_a_usage_error_before_anything_starts(tmp_path):
+def test_a_bad_estate_file_is_a_usage_error_before_anything_starts(tmp_path, monkeypatch):
     bad = tmp_path / "estate.json"
     bad.write_text("{not json", encoding="utf-8")
+    started: list[object] = []
+    monkeypatch.setattr(EmulatorStart, "begin", lambda self: started.append(self))
     with pytest.raises(UsageError, match=r"estate\.json"):
         connect(_wizard_parser().parse_args(["--estate", str(bad)]))
-    assert _emulator_threads() == []
+    assert started == []
 
 
 def test_a_connection_is_frozen_and_another_sign_in_method_is_a_new_one():

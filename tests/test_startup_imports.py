@@ -65,16 +65,16 @@ def test_importing_the_app_the_cli_and_every_screen_loads_no_azure_sdk_client_or
 def test_the_app_built_for_the_demo_loads_only_what_its_first_paint_draws():
     """What `vmbackup-prep --demo` does before the first paint: options, connection, the App and the pane of
     its first step (what `compose` builds). No azure-core, no rules, no other step: those load after it."""
-    code = """
+    code = f"""
     from tui.cli import _wizard_parser
     from tui.connect import connect
     from tui.app import VmBackupPrepApp
     from screens import STEPS
     connection = connect(_wizard_parser().parse_args(["--demo"]))
     app = VmBackupPrepApp(connection)
-    assert STEPS[0].pane().__module__ == {first!r}
+    assert STEPS[0].pane().__module__ == {FIRST_STEP!r}
     connection.close()
-    """.format(first=FIRST_STEP)
+    """
     assert loaded_after(code, AFTER_FIRST_PAINT) == []
 
 
@@ -85,7 +85,7 @@ def test_a_step_pane_loads_when_asked_and_takes_its_title_from_the_step_table():
 
     for info in STEPS:
         pane = info.pane()
-        assert (pane.STEP_ID, pane.TITLE, pane.PURPOSE) == (info.step, info.title, info.purpose)
+        assert (info.step, info.title, info.purpose) == (pane.STEP_ID, pane.TITLE, pane.PURPOSE)
         assert pane.__module__ == f"screens.{info.module}"
 
 

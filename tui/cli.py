@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,6 +67,12 @@ def _emulator_parser() -> argparse.ArgumentParser:
         "otherwise approve with POST /_emulator/device-codes/{user_code}/approve",
     )
     p.add_argument(
+        "--stop-when-stdin-closes",
+        action="store_true",
+        help="also stop when standard input closes (for a program that runs the emulator as its child: the "
+        "OS closes the pipe however that program exits)",
+    )
+    p.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a --host that is not loopback (the token endpoint accepts any secret: anyone who reaches "
@@ -94,12 +102,12 @@ def run_emulator(argv: Sequence[str]) -> int:
     except (EstateError, ValueError) as e:
         print(f"vmbackup-prep emulator: {clean(e)}", file=sys.stderr)
         return EXIT_USAGE
-    return asyncio.run(_serve_until_signalled(emulator))
+    return asyncio.run(_serve_until_signalled(emulator, stop_when_stdin_closes=args.stop_when_stdin_closes))
 
 
-async def _serve_until_signalled(emulator: Any) -> int:
-    """Serve until SIGINT, SIGTERM or SIGHUP. The handlers are in place before the ready line is printed,
-    so a signal at any moment stops the emulator cleanly (no temp dir left behind)."""
+async def _serve_until_signalled(emulator: Any, *, stop_when_stdin_closes: bool = False) -> int:
+    """Serve until SIGINT, SIGTERM or SIGHUP (or stdin's end, when asked). The handlers are in place before the
+    ready line is printed, so a signal at any moment stops the emulator cleanly (no temp dir left behind)."""
     from tui.emulator import EmulatorStartError
 
     stop = asyncio.Event()
@@ -113,6 +121,14 @@ async def _serve_until_signalled(emulator: Any) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
+    if stop_when_stdin_closes:
+
+        def at_end_of_stdin() -> None:
+            sys.stdin.buffer.read()  # nothing is ever written: this returns when the parent's end closes
+            with contextlib.suppress(RuntimeError):  # the loop closed already: stopped by a signal
+                loop.call_soon_threadsafe(stop.set)
+
+        threading.Thread(target=at_end_of_stdin, name="stdin-watch", daemon=True).start()
     try:
         try:
             info = await emulator.start()

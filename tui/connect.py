@@ -1,7 +1,7 @@
 """From command-line options to a target, a credential and (for --demo / --estate) a running emulator.
 
-The emulator starts in a background thread (`EmulatorStart`) when the sign-in first waits for it
-(`Connection.resolved`): in the wizard, after its first screen is drawn. The SDK finds it through its
+The emulator runs as a child process (`EmulatorStart`), begun by `connect` so that it is up by the time the
+sign-in waits for it (`Connection.resolved`). The SDK finds it through its
 managed-identity endpoint, exactly as an App Service identity would be found: nothing downstream knows it is
 an emulator. A custom ARM endpoint (the emulator's too) is a custom cloud: its own metadata says where to sign
 in (`Connection.resolved`).
@@ -14,7 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
+import json
 import os
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -40,7 +45,7 @@ if TYPE_CHECKING:
     from tui.azure import ClientFactory
 
 LOOPBACK = "https://127.0.0.1/"  # where the emulator will listen (its port is known once it does)
-EMULATOR_START_TIMEOUT = 60.0  # seconds; it starts in well under one
+EMULATOR_STOP_TIMEOUT = 10.0  # seconds for the emulator to stop cleanly before it is killed
 
 
 class UsageError(Exception):
@@ -100,48 +105,92 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--read-only", action="store_true", help="refuse every request that would change Azure")
 
 
-class EmulatorStart:
-    """The built-in emulator for --demo / --estate, started in a background thread by the first `begin` or
-    `wait`: the wizard's sign-in, after the first paint. (Started earlier, its imports would hold
-    the GIL while the first screen is drawn: on two cores that delays the paint by about the start's time.)
+class EmulatorStartFailed(ValueError):
+    """The built-in emulator did not start (the reason is what it said on stderr)."""
 
-    `wait` gives its info once it listens (the start's exception if it failed) and points
-    azure-identity at its managed-identity endpoint (IDENTITY_ENDPOINT, IDENTITY_HEADER) with NO_PROXY kept
-    for loopback; `stop` stops it (waiting for a start still running) and puts those variables back.
-    ``estate``: a loaded estate, or the path of the built-in demo estate (read in the thread: its loading and
-    the emulator's imports are most of the start).
+
+class EmulatorStart:
+    """The built-in emulator for --demo / --estate, run as a child process (`vmbackup-prep emulator`).
+
+    `connect` begins it at once: it starts on another core while the wizard draws its first screen, and then
+    answers the wizard's reads without taking the wizard's interpreter (in a thread of this process, its
+    imports and its JSON would hold the GIL the UI needs: issue 9). It lives no longer than this process:
+    it stops when its stdin closes (``--stop-when-stdin-closes``), which the OS does however we exit; it runs
+    in its own session, so a ctrl+c meant for `check` is not also a ctrl+c for the emulator.
+
+    `wait` gives its ready line (the start's error if it failed) and points azure-identity at its
+    managed-identity endpoint (IDENTITY_ENDPOINT, IDENTITY_HEADER) with NO_PROXY kept for loopback; `stop`
+    stops it and puts those variables back. ``config``: `EmulatorConfig` fields that the emulator command
+    takes as options (``host="::1"`` is ``--host ::1``).
     """
 
-    def __init__(self, estate: Any, config: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, estate: str, config: Mapping[str, Any] | None = None) -> None:
+        self._argv = [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "emulator",
+            "--estate",
+            estate,
+            "--stop-when-stdin-closes",
+        ]
+        for name, value in (config or {}).items():
+            option = "--" + name.replace("_", "-")
+            if value is True:
+                self._argv.append(option)
+            elif value not in (None, False):
+                self._argv += [option, str(value)]
         self._info: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
         self._info.set_running_or_notify_cancel()  # a cancelled waiter must not cancel the start itself
-        self._emulator: Any = None  # tui.emulator.EmulatorThread, once started
+        self.process: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] | None = None
         self._lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=self._start, args=(estate, dict(config or {})), name="emulator-start", daemon=True
-        )
         self._begun = False
 
     def begin(self) -> None:
-        """Start it in the background (once; later calls do nothing)."""
+        """Start it (once; later calls do nothing). Its ready line is read in a thread: nothing here waits."""
         with self._lock:
-            if not self._begun:
-                self._begun = True
-                self._thread.start()
+            if self._begun:
+                return
+            self._begun = True
+            errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (the reader thread closes it)
+            try:
+                self.process = subprocess.Popen(
+                    self._argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=errors,
+                    text=True,
+                    encoding="utf-8",
+                    start_new_session=os.name == "posix",
+                    env=_child_environment(),
+                )
+            except OSError as e:
+                errors.close()
+                self._info.set_exception(EmulatorStartFailed(f"the built-in emulator could not run: {e}"))
+                return
+        threading.Thread(target=self._read_ready, args=(self.process, errors), daemon=True).start()
 
-    def _start(self, estate: Any, config: dict[str, Any]) -> None:
-        try:
-            from tui.emulator import EmulatorConfig, EmulatorThread, load_estate
+    def _read_ready(self, process: subprocess.Popen[str], errors: TextIO) -> None:
+        with errors:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            try:
+                self._info.set_result(json.loads(line))
+                return
+            except ValueError:  # no ready line: it exited (or was stopped) before listening
+                pass
+            status = process.wait()
+            errors.seek(0)
+            said = errors.read().strip().removeprefix("vmbackup-prep emulator: ")
+            why = said or f"it exited with status {status} before listening"
+            self._info.set_exception(
+                RuntimeError("the built-in emulator was stopped before it started")
+                if self._stopping
+                else EmulatorStartFailed(why)
+            )
 
-            model = load_estate(estate) if isinstance(estate, str) else estate
-            emulator = EmulatorThread(model, EmulatorConfig(**config))
-            info = emulator.start()
-        except BaseException as e:  # handed to whoever waits for it
-            self._info.set_exception(e)
-            return
-        self._emulator = emulator
-        self._info.set_result(info)
+    _stopping = False
 
     async def wait(self) -> dict[str, Any]:
         """The emulator's info once it listens (``arm_endpoint``, ``ca_bundle``, ``tenant_id``, ...)."""
@@ -162,15 +211,25 @@ class EmulatorStart:
         return info
 
     def stop(self) -> None:
-        """Stop the emulator and restore the environment (idempotent; waits for a start still running)."""
+        """Stop the emulator and restore the environment (idempotent). It stops cleanly on SIGTERM (its temp
+        directory removed); one that does not within seconds is killed."""
         with self._lock:
-            begun, self._begun = self._begun, True  # never begins after this
-        if begun:
-            self._thread.join(EMULATOR_START_TIMEOUT)
-        elif not self._info.done():
+            self._stopping = self._begun = True  # never begins after this
+            process = self.process
+        if process is not None and process.poll() is None:
+            assert process.stdin is not None
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            process.terminate()
+            try:
+                process.wait(EMULATOR_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
+        if not self._info.done() and process is None:
             self._info.set_exception(RuntimeError("the built-in emulator was stopped before it started"))
-        if self._emulator is not None:
-            self._emulator.stop()
         with self._lock:
             saved, self._saved_env = self._saved_env, {}
         for name, value in (saved or {}).items():
@@ -203,7 +262,7 @@ class Connection:
     async def resolved(self) -> Connection:
         """This connection with the emulator started (waiting for it) and a custom endpoint's cloud metadata
         read (where to sign in, the ARM audience). CloudMetadataError (a ValueError) when the metadata cannot
-        be read; the start's error (EstateError, EmulatorStartError: ValueErrors) when the emulator failed."""
+        be read; EmulatorStartFailed (a ValueError, with the emulator's reason) when the emulator failed."""
         connection = self
         if self.starting and self.emulator is not None:
             info = await self.emulator.wait()
@@ -264,6 +323,14 @@ class Connection:
             self.emulator.stop()
 
 
+def _child_environment() -> dict[str, str]:
+    """This environment, with the directory this `tui` was imported from first on PYTHONPATH."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
 def _set_env(
     values: Mapping[str, str], *, keep_existing: frozenset[str] = frozenset()
 ) -> dict[str, str | None]:
@@ -278,29 +345,31 @@ def _set_env(
 
 
 def connect(args: argparse.Namespace, **emulator_config: Any) -> Connection:
-    """Resolve the options; start the emulator for --demo / --estate. Raises UsageError on bad input."""
+    """Resolve the options; begin the emulator for --demo / --estate (``emulator_config``: options of the
+    emulator command, as `EmulatorStart` takes them). Raises UsageError on bad input."""
     if args.authority_host:
         try:
             parse_authority(args.authority_host)
         except ValueError as e:
             raise UsageError(f"--authority-host: {e}") from None
     if args.demo or args.estate:
-        estate: Any = str(DEMO_ESTATE)
         if (
             args.estate
-        ):  # the user's file: read now, so that a bad one is a usage error before anything starts
+        ):  # the user's file: checked now, so that a bad one is a usage error before anything starts
             from tui.emulator import EstateError, load_estate
 
             try:
-                estate = load_estate(args.estate)
+                load_estate(args.estate)
             except EstateError as e:
                 raise UsageError(str(e)) from None
+        emulator = EmulatorStart(args.estate or str(DEMO_ESTATE), emulator_config)
+        emulator.begin()
         return Connection(
             Target.for_endpoint(LOOPBACK),
             "managed-identity",
             None,
             args.read_only,
-            EmulatorStart(estate, emulator_config),
+            emulator,
             args.estate or str(DEMO_ESTATE),
             authority_host=args.authority_host,
             discover=True,

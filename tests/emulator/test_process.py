@@ -200,3 +200,39 @@ def test_a_bad_estate_is_one_line_exit_2_for_every_command(tmp_path, command):
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert f"{path}: resources[5].properties: expected an object, got a list" in proc.stderr
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("when", ["after the ready line", "during the start"])
+def test_with_stop_when_stdin_closes_the_end_of_stdin_stops_it_cleanly(tmp_path, estate, when):
+    """What a parent that runs the emulator as its child relies on (the wizard's --demo): the pipe's end,
+    which the OS closes however the parent exits, stops the emulator as a signal does, temp dir removed."""
+    proc = subprocess.Popen(
+        [*CMD, *estate, "--stop-when-stdin-closes"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    if when == "after the ready line":
+        info = json.loads(proc.stdout.readline())
+        assert Path(info["ca_bundle"]).exists()
+    proc.stdin.close()
+    assert proc.wait(30) == 0, proc.stderr.read()
+    assert _leftovers(tmp_path) == []
+
+
+def test_without_the_option_the_end_of_stdin_changes_nothing(tmp_path, estate):
+    """`vmbackup-prep emulator < /dev/null &` keeps serving: only the option ties it to stdin."""
+    proc = subprocess.Popen(
+        [*CMD, *estate], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, env=_env(tmp_path)
+    )
+    try:
+        info = json.loads(proc.stdout.readline())
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(1)
+        with socket.create_connection(("127.0.0.1", int(info["arm_endpoint"].rsplit(":", 1)[1].strip("/")))):
+            pass  # still listening
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
