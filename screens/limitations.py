@@ -47,8 +47,10 @@ class LimitationsStep(StepPane):
     BINDINGS: ClassVar = [
         Binding("f", "tab('lim-findings')", "Findings"),
         Binding("l", "tab('lim-seed')", "2015 list"),
-        Binding("o", "open_source", "Open source"),
-        Binding("c", "copy_source", "Copy URL"),
+        # o and c are said where they apply (the detail pane's "Source (o opens, c copies)") and in the help:
+        # in the footer they would push Next and Help off an 80-column screen
+        Binding("o", "open_source", "Open source", show=False),
+        Binding("c", "copy_source", "Copy URL", show=False),
     ]
     SCOPED_CSS = False
     DEFAULT_CSS = """

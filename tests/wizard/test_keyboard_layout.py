@@ -7,7 +7,7 @@ from textual.widgets import DataTable, RadioSet
 from textual.widgets._footer import FooterKey
 from textual.widgets._toast import Toast
 
-from tests.wizard.drive import make_app, open_new_vault_form, settle, sign_in, to_step
+from tests.wizard.drive import ORDER, go, make_app, open_new_vault_form, settle, sign_in, to_step
 from tui.widgets.redundancy import RedundancyPicker
 
 
@@ -90,3 +90,16 @@ def test_column_widths_give_way_widest_first_and_cuts_show_an_ellipsis():
     assert cut(Text("resource-group-name"), 10).plain == "resource-…"
     assert cut(Text("6c1f2a3b-4d5e-4f60-8a71-b2c3d4e5f601"), 13, middle=True).plain == "6c1f2a…e5f601"
     assert cut(Text("short"), 10).plain == "short"
+
+
+async def test_at_80x24_every_step_keeps_next_and_help_in_the_footer(demo):
+    """The footer is the only place the keys are said: a step's own keys must leave room for Next and Help
+    at 80 columns (a step with many keys hides its less used ones from the footer; f1 lists them all)."""
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_step(pilot, app, "agent", vms=["vm-neu-web01"])
+        for step in ORDER:
+            await go(pilot, app, step)
+            await settle(pilot, app)
+            shown = footer_keys(app)
+            assert {"ctrl+n", "f1"} <= set(shown), (step, sorted(shown))
