@@ -24,7 +24,7 @@ class StepSidebar(OptionList):
     def show(self, steps: list[tuple[str, str]], current: str, done: set[str], reachable: set[str]) -> None:
         good = Looks.of(self.app).good
         highlighted = self.highlighted
-        self.clear_options()
+        options = []
         for n, (step_id, title) in enumerate(steps, 1):
             mark, style = (
                 ("▶", "bold") if step_id == current else (("✓", good) if step_id in done else ("·", "dim"))
@@ -32,9 +32,8 @@ class StepSidebar(OptionList):
             label = Text.assemble(
                 (f" {mark} ", style), (f"{n}. {title}", "bold" if step_id == current else "")
             )
-            self.add_option(
-                Option(label, id=step_id, disabled=step_id not in reachable and step_id != current)
-            )
+            options.append(Option(label, id=step_id, disabled=step_id not in reachable and step_id != current))
+        self.set_options(options)  # one layout, not one per step
         self.highlighted = highlighted if highlighted is not None else 0
 
     @on(OptionList.OptionSelected)
