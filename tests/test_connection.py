@@ -201,3 +201,19 @@ def test_the_session_records_only_known_changes_and_outcomes() -> None:
         session.record("create_vault", "/x", "succeeded")  # the vocabulary is fixed: no silent new word
     with pytest.raises(ValueError):
         session.record(Change.GUEST_PROBE, "/x", "ok")
+
+
+def test_the_emulator_child_runs_this_tui_even_where_the_working_directory_has_another(tmp_path, monkeypatch):
+    """The wizard started from a checkout of something else with a `tui` package: the child must not import
+    that one (python -m would put the working directory first)."""
+    impostor = tmp_path / "tui"
+    impostor.mkdir()
+    (impostor / "__init__.py").write_text("raise SystemExit('the wrong tui')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IDENTITY_ENDPOINT", raising=False)
+    connection = connect(_wizard_parser().parse_args(["--demo"]))
+    try:
+        resolved = asyncio.run(connection.resolved())
+        assert resolved.target.arm_endpoint.startswith("https://127.0.0.1:")
+    finally:
+        connection.close()

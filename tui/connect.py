@@ -125,8 +125,11 @@ class EmulatorStart:
     """
 
     def __init__(self, estate: str, config: Mapping[str, Any] | None = None) -> None:
+        # -P (and PYTHONPATH, `_child_environment`): the child runs this process's own `tui`, never a `tui`
+        # package that happens to be in the working directory
         self._argv = [
             sys.executable,
+            "-P",
             "-m",
             "tui.cli",
             "emulator",

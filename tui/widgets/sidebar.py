@@ -32,7 +32,9 @@ class StepSidebar(OptionList):
             label = Text.assemble(
                 (f" {mark} ", style), (f"{n}. {title}", "bold" if step_id == current else "")
             )
-            options.append(Option(label, id=step_id, disabled=step_id not in reachable and step_id != current))
+            options.append(
+                Option(label, id=step_id, disabled=step_id not in reachable and step_id != current)
+            )
         self.set_options(options)  # one layout, not one per step
         self.highlighted = highlighted if highlighted is not None else 0
 
