@@ -180,6 +180,17 @@ async def wait_until(
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def cancel_a_slow_rescan(pilot: Pilot[Any], app: VmBackupPrepApp, emulator: Emulator) -> None:
+    """ctrl+r with every answer 400 ms late, escape while it reads, and wait until the re-scan has stopped."""
+    emulator.config.latency_ms = 400
+    await pilot.press("ctrl+r")
+    await wait_until(pilot, lambda: app.busy is not None, "the re-scan to start")
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: app.busy is None, "the re-scan to stop")
+    emulator.config.latency_ms = 0
+    await settle(pilot, app)
+
+
 async def open_new_vault_form(pilot: Pilot[Any], app: VmBackupPrepApp, region: str) -> None:
     """On the vault step: the region in the region list, Enter, "+ Create a new vault", Enter.
     Leaves the focus in the vault name field."""

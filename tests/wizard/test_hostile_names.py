@@ -9,7 +9,15 @@ from typing import Any
 from textual.widgets import DataTable
 
 from tests.strategies import SUB, small_estate
-from tests.wizard.drive import ORDER, as_shown, make_app, record_notes, settle, sign_in, wait_until
+from tests.wizard.drive import (
+    ORDER,
+    as_shown,
+    cancel_a_slow_rescan,
+    make_app,
+    record_notes,
+    settle,
+    sign_in,
+)
 from tui.textsafe import clean
 
 HOSTILE_SUB = "Fuzz \x1b]0;pwned\x07 [b]bold[/b] [/oops] \u202eevil"
@@ -58,13 +66,7 @@ async def test_cancelling_a_rescan_names_the_subscription_as_written(make_emulat
         await choose_hostile_subscription(pilot, app)
         assert app.model.session.subscription is not None
         said = record_notes(app)
-        emu.config.latency_ms = 400
-        await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: app.busy is not None, "the re-scan to start")
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: app.busy is None, "the re-scan to stop")
-        emu.config.latency_ms = 0
-        await settle(pilot, app)
+        await cancel_a_slow_rescan(pilot, app, emu)
     cancelled = [as_shown(n) for n in said if n.startswith("Cancelled")]
     assert cancelled and clean(HOSTILE_SUB) in cancelled[0], said
 

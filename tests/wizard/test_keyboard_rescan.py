@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from tests.wizard.drive import make_app, record_notes, settle, to_step, wait_until
+from tests.wizard.drive import cancel_a_slow_rescan, make_app, record_notes, settle, to_step, wait_until
 
 
 def nav_status(app) -> str:
@@ -33,13 +33,7 @@ async def test_escape_cancels_a_long_scan_and_stays_on_the_step(demo):
         await to_step(pilot, app, "vms")
         inventory = app.model.inventory
         said = record_notes(app)
-        demo.config.latency_ms = 400
-        await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: app.busy is not None, "the re-scan to start")
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: app.busy is None, "the re-scan to stop")
-        demo.config.latency_ms = 0
-        await settle(pilot, app)
+        await cancel_a_slow_rescan(pilot, app, demo)
         assert app.current == "vms" and app.is_running  # not Back, not quit
         assert app.model.inventory is inventory  # what was read before is kept
         assert any("Cancelled" in n for n in said), said
