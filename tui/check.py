@@ -11,21 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tui import __version__
-from tui.azure import ArmPacer
-from tui.command import EXIT_ERROR, StderrProgress, run_command, signed_in
 from tui.connect import UsageError, add_deadline_option, add_target_options, connect
-from tui.interrupts import Interrupted
 from tui.model import Inventory, VaultFacts, region_key, same_id
-from tui.rules import load_rules
-from tui.services.assessment import Assessment, assess
-from tui.services.files import write_output
-from tui.services.inventory import InventoryService, ScanError
-from tui.services.probe import run_probes
-from tui.services.report import json_text, to_json, to_markdown, to_table
 from tui.textsafe import clean
+
+if TYPE_CHECKING:  # the run's own modules (azure-core, the rules, the services) load once the options parsed:
+    # `check --help` and a usage error need none of them
+    from tui.command import StderrProgress
+    from tui.interrupts import Interrupted
+    from tui.services.assessment import Assessment
 
 EXIT_OK, EXIT_BLOCKED = 0, 1
 
@@ -65,6 +62,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def resolve_vault(inventory: Inventory, wanted: str) -> VaultFacts:
+    from tui.services.inventory import ScanError  # a scan's error: the scan loaded it already
+
     key = wanted.strip()
     matches = [v for v in inventory.vaults if same_id(v.id, key) or v.name.lower() == key.lower()]
     if not matches:
@@ -121,6 +120,15 @@ def unread_subscriptions(assessment: Assessment) -> list[str]:
 
 
 async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, err: TextIO) -> int:
+    from tui.azure import ArmPacer
+    from tui.command import EXIT_ERROR, signed_in
+    from tui.rules import load_rules
+    from tui.services.assessment import assess
+    from tui.services.files import write_output
+    from tui.services.inventory import InventoryService
+    from tui.services.probe import run_probes
+    from tui.services.report import json_text, to_json, to_markdown, to_table
+
     if args.read_only and args.probe_guest:
         raise UsageError("--probe-guest runs commands in VMs, which --read-only forbids")
     # check never changes Azure; the in-guest probe is its one exception
@@ -171,6 +179,8 @@ def _interrupted(stop: Interrupted, progress: StderrProgress, probe: bool) -> st
 
 def run_check(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
     args = parser().parse_args(argv)
+    from tui.command import StderrProgress, run_command
+
     err = err or sys.stderr
     progress = StderrProgress(err)
     return run_command(
