@@ -144,6 +144,8 @@ async def _run(args: argparse.Namespace, progress: StderrProgress, out: TextIO, 
     assessment = assess(inventory, load_rules(), vault=vault)
     for line in regions_without_vault(inventory):
         print(f"note: {line}", file=err)
+    for vault_read in (u for v in inventory.vaults for u in v.unreadable):
+        print(f"note: could not read the {clean(vault_read)}; the report marks it unreadable", file=err)
     cloud = connection.target.cloud
     if args.format == "json":
         text = json_text(to_json(assessment, tool_version=__version__, cloud=cloud))

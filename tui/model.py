@@ -252,9 +252,16 @@ class VaultFacts:
     protected_vm_ids: set[str] = field(default_factory=set)  # lower-cased source VM ids
     policies: list[PolicyFacts] | None = None  # Azure VM backup policies; None: not read
     items_unreadable: Unreadable | None = None  # the protected items could not be read: protected_vms unknown
+    policies_unreadable: Unreadable | None = None  # the policies could not be read: their limits unknown
+    config_unreadable: Unreadable | None = None  # the storage configuration could not be read
 
     def protects(self, vm_id: str) -> bool:
         return vm_id.lower() in self.protected_vm_ids
+
+    @property
+    def unreadable(self) -> list[Unreadable]:
+        """What of the vault could not be read (its facts from those reads are unknown, not empty)."""
+        return [u for u in (self.items_unreadable, self.policies_unreadable, self.config_unreadable) if u]
 
 
 @dataclass

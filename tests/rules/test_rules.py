@@ -26,7 +26,16 @@ from tui.model import (
     Unreadable,
     VmFacts,
 )
-from tui.rules import CHECKS, DEFAULT_RULES, RuleBook, RulesError, load_rules, parse_rules, verdict
+from tui.rules import (
+    CHECKS,
+    DEFAULT_RULES,
+    RuleBook,
+    RulesError,
+    load_rules,
+    parse_rules,
+    unreadable_for,
+    verdict,
+)
 from tui.rules.checks import SCOPES, parse_version, version_older
 
 NEW_IDS = [  # issue 8 (briefs/issue8-rules.md), after the ids of design.md section 5
@@ -164,6 +173,9 @@ PV2_IN_ENHANCED = _both(
         )
     ),
 )
+
+
+POLICIES_FAILED = Unreadable("policies of vault rsv-weu", "503 ServiceUnavailable", "req-1")
 
 
 def _vault_with(policy_type: str) -> Any:
@@ -433,6 +445,12 @@ VM_CASES: dict[str, Case] = {
     ),
     "protected-policies-unread": Case(
         "vm-requires-enhanced-policy", PV2_IN_ENHANCED, "warning", kwargs=lambda: {"vaults": [make_vault()]}
+    ),
+    "protected-policies-unreadable": Case(  # the read failed: unknown (unreadable_for), never a finding
+        "vm-requires-enhanced-policy",
+        PV2_IN_ENHANCED,
+        None,
+        kwargs=lambda: {"vaults": [make_vault(policies_unreadable=POLICIES_FAILED)]},
     ),
     # vm-trusted-launch
     "trusted-launch": Case(
@@ -1296,3 +1314,19 @@ def test_malformed_lists_and_unchecked(
     mutate(doc)
     with pytest.raises(RulesError, match=message):
         parse_rules(doc)
+
+
+def test_a_vm_in_a_vault_whose_policies_failed_is_unknown_only_when_it_needs_an_enhanced_policy():
+    """Whether its policy is Enhanced decides vm-requires-enhanced-policy: with the policies unreadable that is
+    unknown for a Premium SSD v2 VM in the vault, and irrelevant for a plain VM or one in another vault."""
+    vault = make_vault(policies_unreadable=POLICIES_FAILED)
+    needs = make_vm()
+    PV2_IN_ENHANCED(needs)
+    assert unreadable_for(needs, vault) == [POLICIES_FAILED]
+    plain = make_vm()
+    _protected_by("rsv-weu")(plain)
+    assert unreadable_for(plain, vault) == []
+    elsewhere = make_vm()
+    PV2_IN_ENHANCED(elsewhere)
+    assert unreadable_for(elsewhere, make_vault("rsv-other", policies_unreadable=POLICIES_FAILED)) == []
+    assert vault.unreadable == [POLICIES_FAILED]

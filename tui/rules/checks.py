@@ -572,18 +572,21 @@ def v2_or_ultra(vm: VmFacts) -> tuple[list[DiskFacts], list[DiskFacts]]:
     return v2, ultra
 
 
-def _v2_ultra_reasons(vm: VmFacts) -> list[str]:
+def v2_ultra_reasons(vm: VmFacts) -> list[str]:
     v2, ultra = v2_or_ultra(vm)
     reasons = [f"Premium SSD v2 disks ({_names(v2)})"] if v2 else []
     return reasons + ([f"Ultra disks ({_names(ultra)})"] if ultra else [])
 
 
-def protected_with_enhanced_policy(vm: VmFacts, vaults: Sequence[VaultFacts]) -> bool:
-    """The VM is already protected with an Enhanced (V2) policy of the vault that protects it."""
+def protected_with_enhanced_policy(vm: VmFacts, vaults: Sequence[VaultFacts]) -> bool | None:
+    """The VM is already protected with an Enhanced (V2) policy of the vault that protects it; None when that
+    vault's policies could not be read (then nobody knows: `engine.unreadable_for` makes the verdict unknown)."""
     prot = vm.protection
     vault = next((v for v in vaults if same_id(v.id, prot.vault_id)), None)
     if vault is None or not prot.policy_name:
         return False
+    if vault.policies_unreadable is not None:
+        return None
     policy = next((p for p in vault.policies or () if _lower(p.name) == _lower(prot.policy_name)), None)
     return policy is not None and policy.policy_type.upper() == "V2"
 
@@ -591,8 +594,11 @@ def protected_with_enhanced_policy(vm: VmFacts, vaults: Sequence[VaultFacts]) ->
 @check("vm-requires-enhanced-policy", "vm", ["reasons"])
 def check_vm_requires_enhanced_policy(vm: VmFacts, ctx: Context) -> Hit | None:
     """Quiet once the VM is protected with an Enhanced policy: the requirement is met."""
-    reasons = _v2_ultra_reasons(vm)
-    if not reasons or protected_with_enhanced_policy(vm, [*ctx.vaults, *([ctx.vault] if ctx.vault else [])]):
+    reasons = v2_ultra_reasons(vm)
+    if not reasons:
+        return None
+    enhanced = protected_with_enhanced_policy(vm, [*ctx.vaults, *([ctx.vault] if ctx.vault else [])])
+    if enhanced is not False:  # met, or unknown (a failed read never raises a finding)
         return None
     return Hit({"reasons": "; ".join(reasons)})
 
@@ -614,7 +620,7 @@ def _redundancy_problem(vault: VaultFacts | None) -> str | None:
     severities=["blocker", "warning"],
 )
 def check_vm_ultra_disk_grs(vm: VmFacts, ctx: Context) -> Hit | None:
-    reasons = _v2_ultra_reasons(vm)
+    reasons = v2_ultra_reasons(vm)
     problem = _redundancy_problem(ctx.vault)
     regions = ctx.lists.get(LIST_OF["vm-ultra-disk-grs"])
     if not reasons or problem is None or ctx.vault is None or regions is None:

@@ -35,6 +35,7 @@ from tui.rules.checks import (
     Context,
     RegionList,
     common_values,
+    v2_ultra_reasons,
 )
 
 RULES_DIR = asset("rules")
@@ -168,16 +169,18 @@ class RuleBook:
 
 
 def unreadable_for(vm: VmFacts, vault: VaultFacts | None = None) -> list[Unreadable]:
-    """What could not be read for ``vm``'s verdict: its own facts, and the protected items of the vault it
-    is assessed against (without them the vault's VM count, and so vault-vm-limit, is unknown), unless
-    the VM is already in that vault."""
+    """What could not be read for ``vm``'s verdict: its own facts; the protected items of the vault it is
+    assessed against (without them the vault's VM count, and so vault-vm-limit, is unknown), unless the VM
+    is already in that vault; and, for a VM in that vault that needs an Enhanced policy, the vault's policies
+    (whether its policy is one is unknown: vm-requires-enhanced-policy)."""
     out = list(vm.unreadable)
-    if (
-        vault is not None
-        and vault.items_unreadable is not None
-        and not same_id(vm.protection.vault_id, vault.id)
-    ):
+    if vault is None:
+        return out
+    in_vault = same_id(vm.protection.vault_id, vault.id)
+    if vault.items_unreadable is not None and not in_vault:
         out.append(vault.items_unreadable)
+    if vault.policies_unreadable is not None and in_vault and v2_ultra_reasons(vm):
+        out.append(vault.policies_unreadable)
     return out
 
 

@@ -599,7 +599,10 @@ class _SubscriptionScan:
                 items = {
                     src: item_protection(d, vault.id) for d in readable_items or () if (src := item_source(d))
                 }
+            if isinstance(config, Unreadable):
+                vault.config_unreadable = config
             if isinstance(policies, Unreadable):
+                vault.policies_unreadable = policies
                 self.sub.error = f"vault {name} policies: {policies.error}"
             else:
                 vault.policies = [p for d in policies if (p := policy_facts(_d(d))) is not None]

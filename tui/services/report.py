@@ -69,6 +69,7 @@ def to_json(
                 "redundancy_locked": v.redundancy_locked,
                 "protected_vms": v.protected_vms,
                 "findings": _findings(assessment.vaults.get(v.id.lower(), [])),
+                "unreadable": [u.as_dict() for u in v.unreadable],  # each read of the vault that failed
             }
             for v in inv.vaults
         ],
