@@ -77,3 +77,18 @@ async def test_badges_take_their_colours_from_the_theme() -> None:
         assert light.good == app.theme_variables["text-success"] and light.good != dark.good
         assert str(light.verdict("blocked")) == "✗ blocked" and light.verdict("blocked").style == light.bad
     assert Looks.of(object()) == PLAIN  # no theme yet: the terminal's own colours
+
+
+def test_a_vault_whose_reads_failed_says_so_instead_of_counting_zero():
+    """The vault details never show 0 protected VMs for a list that could not be read, and name each failed
+    read (the scan goes on with it unreadable)."""
+    from tests.rules.factories import make_vault
+    from tui.model import Unreadable
+    from tui.widgets.vault_text import vault_details
+
+    failed = Unreadable("protected items of vault rsv-weu", "503 ServiceUnavailable", "req-9")
+    text = vault_details(make_vault(redundancy_locked=False, protected_vms=0, items_unreadable=failed))
+    assert "0 protected VMs" not in text and "protected VMs not counted" in text
+    assert "Not read: protected items of vault rsv-weu: 503 ServiceUnavailable" in text
+    counted = vault_details(make_vault(redundancy_locked=True, protected_vms=3))
+    assert "locked (3 protected VMs)" in counted and "Not read" not in counted

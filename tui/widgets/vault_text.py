@@ -20,16 +20,20 @@ OUTCOME_MARK = {
 }
 
 
-def _vms(n: int) -> str:
+def _vms(vault: VaultFacts) -> str:
+    if vault.items_unreadable is not None:
+        return "protected VMs not counted: their list could not be read"
+    n = vault.protected_vms
     return f"{n} protected VM" + ("" if n == 1 else "s")
 
 
 def lock_state(vault: VaultFacts) -> str:
     """ "locked (N protected VMs)", "can still be changed" or "lock state unknown"."""
+    counted = vault.protected_vms or vault.items_unreadable is not None
     if vault.redundancy_locked is True:
-        return f"locked ({_vms(vault.protected_vms)})"
+        return f"locked ({_vms(vault)})"
     if vault.redundancy_locked is False:
-        return "can still be changed" + (f" ({_vms(vault.protected_vms)})" if vault.protected_vms else "")
+        return "can still be changed" + (f" ({_vms(vault)})" if counted else "")
     return "lock state unknown (it is locked once a VM is protected)"
 
 
@@ -49,6 +53,7 @@ def vault_details(vault: VaultFacts) -> str:
         f"Storage redundancy: {clean(vault.redundancy or 'unknown')} ({short_redundancy(vault.redundancy)})"
         f" · Cross Region Restore: {crr}\n"
         f"Redundancy: {lock_state(vault)}"
+        + "".join(f"\nNot read: {clean(u)} (what depends on it is unknown)" for u in vault.unreadable)
     )
 
 
