@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Center, Horizontal, Vertical
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
@@ -135,6 +136,16 @@ class VmBackupPrepApp(App[None]):
                             yield BusyBar(id="nav-progress", show_eta=False).data_bind(VmBackupPrepApp.busy)
                     yield Button("Next ▶", id="next", variant="primary")
         yield Footer(compact=True)  # every key fits at 80 columns
+
+    def get_default_screen(self) -> Screen:
+        """The screen with its breakpoint class already set for the terminal's width: Textual sets it on the
+        first resize, which would style every widget a second time before the first paint."""
+        screen = super().get_default_screen()
+        width = self.size.width
+        screen.add_class(
+            next(name for least, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True) if width >= least)
+        )
+        return screen
 
     def on_mount(self) -> None:
         self.title = f"vmbackup-prep · {clean(self.model.connection.label)}"  # an estate path is data

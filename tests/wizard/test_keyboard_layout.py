@@ -103,3 +103,17 @@ async def test_at_80x24_every_step_keeps_next_and_help_in_the_footer(demo):
             await settle(pilot, app)
             shown = footer_keys(app)
             assert {"ctrl+n", "f1"} <= set(shown), (step, sorted(shown))
+
+
+async def test_the_breakpoint_class_is_the_terminals_from_the_start_and_follows_a_resize(demo):
+    """The App sets the screen's breakpoint class before the first styling (a faster first paint); the class
+    still follows the terminal when it is resized, one class at a time."""
+    app = make_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.screen.has_class("-narrow") and not app.screen.has_class("-wide")
+        await pilot.resize_terminal(130, 36)
+        await pilot.pause()
+        assert app.screen.has_class("-wide") and not app.screen.has_class("-narrow")
+        await pilot.resize_terminal(110, 36)
+        await pilot.pause()
+        assert app.screen.has_class("-medium") and not app.screen.has_class("-wide")
