@@ -109,6 +109,9 @@ class EmulatorStartFailed(ValueError):
     """The built-in emulator did not start (the reason is what it said on stderr)."""
 
 
+STOPPED_BEFORE_START = "the built-in emulator was stopped before it started"
+
+
 class EmulatorStart:
     """The built-in emulator for --demo / --estate, run as a child process (`vmbackup-prep emulator`).
 
@@ -149,6 +152,7 @@ class EmulatorStart:
         self._saved_env: dict[str, str | None] | None = None
         self._lock = threading.Lock()
         self._begun = False
+        self._stopping = False  # `stop` was called: a missing ready line is its doing, not a failure
 
     def begin(self) -> None:
         """Start it (once; later calls do nothing). Its ready line is read in a thread: nothing here waits."""
@@ -175,9 +179,11 @@ class EmulatorStart:
         threading.Thread(target=self._read_ready, args=(self.process, errors), daemon=True).start()
 
     def _read_ready(self, process: subprocess.Popen[str], errors: TextIO) -> None:
-        with errors:
-            assert process.stdout is not None
-            line = process.stdout.readline()
+        """The child's first line (its ready line), else why it exited. This thread owns the child's stdout
+        and the stderr file, and closes both."""
+        assert process.stdout is not None
+        with errors, process.stdout as out:
+            line = out.readline()
             try:
                 self._info.set_result(json.loads(line))
                 return
@@ -188,12 +194,8 @@ class EmulatorStart:
             said = errors.read().strip().removeprefix("vmbackup-prep emulator: ")
             why = said or f"it exited with status {status} before listening"
             self._info.set_exception(
-                RuntimeError("the built-in emulator was stopped before it started")
-                if self._stopping
-                else EmulatorStartFailed(why)
+                RuntimeError(STOPPED_BEFORE_START) if self._stopping else EmulatorStartFailed(why)
             )
-
-    _stopping = False
 
     async def wait(self) -> dict[str, Any]:
         """The emulator's info once it listens (``arm_endpoint``, ``ca_bundle``, ``tenant_id``, ...)."""
@@ -229,10 +231,8 @@ class EmulatorStart:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if process is not None and process.stdout is not None:
-            process.stdout.close()
-        if not self._info.done() and process is None:
-            self._info.set_exception(RuntimeError("the built-in emulator was stopped before it started"))
+        if process is None and not self._info.done():  # never began (or could not run: its error stays)
+            self._info.set_exception(RuntimeError(STOPPED_BEFORE_START))
         with self._lock:
             saved, self._saved_env = self._saved_env, {}
         for name, value in (saved or {}).items():
