@@ -416,7 +416,9 @@ def _differs_only_where_unreadable(report: dict[str, Any], reference: dict[str, 
             assert vm["verdict"] == "unknown" and vm["unreadable"], vm["name"]
 
 
-async def test_faults_give_the_same_verdicts_as_a_clean_run(make_emulator, demo_estate_doc):
+async def test_faults_change_a_verdict_only_to_unknown_and_a_vault_only_where_it_says_unreadable(
+    make_emulator, demo_estate_doc
+):
     """Random 429s and 503s: the retries absorb them, and a read that still fails shows as unreadable (which
     reads fail depends on the order of requests, so the report may differ there, and only there)."""
     clean = await make_emulator(demo_estate_doc)

@@ -142,9 +142,8 @@ class VmBackupPrepApp(App[None]):
         first resize, which would style every widget a second time before the first paint."""
         screen = super().get_default_screen()
         width = self.size.width
-        screen.add_class(
-            next(name for least, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True) if width >= least)
-        )
+        fits = [name for least, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True) if width >= least]
+        screen.add_class(*fits[:1])
         return screen
 
     def on_mount(self) -> None:

@@ -180,6 +180,17 @@ async def wait_until(
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def open_register_dialog(pilot: Pilot[Any], app: VmBackupPrepApp) -> ConfirmDialog:
+    """Signed in, Enter on Contoso Analytics (its Recovery Services provider is not registered): the register
+    dialog, focus on Cancel."""
+    await sign_in(pilot, app)
+    await highlight_subscription(pilot, app, "Contoso Analytics")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the register dialog")
+    assert isinstance(app.screen, ConfirmDialog)
+    return app.screen
+
+
 async def cancel_a_slow_rescan(pilot: Pilot[Any], app: VmBackupPrepApp, emulator: Emulator) -> None:
     """ctrl+r with every answer 400 ms late, escape while it reads, and wait until the re-scan has stopped."""
     emulator.config.latency_ms = 400

@@ -6,15 +6,12 @@ from __future__ import annotations
 from tests.wizard.drive import (
     choose_subscription,
     create_lrs_vault,
-    highlight_subscription,
     make_app,
+    open_register_dialog,
     settle,
-    sign_in,
-    wait_until,
 )
 from tests.wizard.test_signin_subscription import ANALYTICS
 from tui.session import az_script
-from tui.widgets.dialogs import ConfirmDialog
 
 PROD = "6c1f2a3b-4d5e-4f60-8a71-b2c3d4e5f601"
 
@@ -34,14 +31,10 @@ async def test_register_in_one_subscription_then_create_a_vault_in_another(make_
     emu = await make_emulator(demo_estate_doc, registration_polls=1)
     app = make_app(emu)
     async with app.run_test(size=(100, 32)) as pilot:
-        await sign_in(pilot, app)
-        await highlight_subscription(pilot, app, "Contoso Analytics")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the register dialog")
-        assert isinstance(app.screen, ConfirmDialog)
+        dialog = await open_register_dialog(pilot, app)
         assert (
             f"az provider register --namespace Microsoft.RecoveryServices --subscription {ANALYTICS}"
-            in app.screen.body
+            in dialog.body
         )
         await pilot.press("tab", "enter")  # Register
         await settle(pilot, app)

@@ -6,16 +6,13 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 from tests.wizard.drive import (
-    highlight_subscription,
     make_app,
     open_new_vault_form,
+    open_register_dialog,
     record_notes,
     settle,
-    sign_in,
     to_step,
-    wait_until,
 )
-from tui.widgets.dialogs import ConfirmDialog
 
 
 async def test_escape_in_the_vault_name_leaves_the_field_then_goes_back(demo):
@@ -53,11 +50,8 @@ async def test_enter_on_an_invalid_vault_name_says_why_and_keeps_the_focus(demo)
 async def test_focus_returns_to_the_list_after_the_register_dialog(demo):
     app = make_app(demo)
     async with app.run_test(size=(100, 32)) as pilot:
-        await sign_in(pilot, app)
+        await open_register_dialog(pilot, app)
         table = app.pane("subscription").query_one("#sub-table", DataTable)
-        await highlight_subscription(pilot, app, "Contoso Analytics")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the register dialog")
         await pilot.press("escape")
         await settle(pilot, app)
         assert app.focused is table and app.current == "subscription"

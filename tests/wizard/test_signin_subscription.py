@@ -6,9 +6,16 @@ import pytest
 from textual.widgets import Button, DataTable, Static
 
 from tests.conftest import read_request_log
-from tests.wizard.drive import highlight_subscription, make_app, settle, sign_in, subscription_rows
+from tests.wizard.drive import (
+    highlight_subscription,
+    make_app,
+    open_register_dialog,
+    settle,
+    sign_in,
+    subscription_rows,
+)
 from tui.emulator.policy import FaultInjector, parse_faults
-from tui.widgets.dialogs import ConfirmDialog, ErrorDialog
+from tui.widgets.dialogs import ErrorDialog
 
 ANALYTICS = "6c1f2a3b-4d5e-4f60-8a71-b2c3d4e5f602"
 
@@ -65,11 +72,7 @@ async def test_unregistered_provider_is_registered_after_confirmation(make_emula
     emu = await make_emulator(demo_estate_doc, registration_polls=1)
     app = make_app(emu)
     async with app.run_test(size=(100, 32)) as pilot:
-        await sign_in(pilot, app)
-        await highlight_subscription(pilot, app, "Contoso Analytics")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        await open_register_dialog(pilot, app)
         await pilot.press("enter")  # the focus starts on Cancel: nothing is registered
         await settle(pilot, app)
         assert (

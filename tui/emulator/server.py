@@ -440,7 +440,8 @@ def _scope(path: str) -> str:
 
 
 def _subscription_id(path: str) -> str:
-    """The subscription a path names, or "" (ARM's 500 then says ``subscription id ''``, as quoted publicly)."""
+    """The subscription a path names, or "" (no public answer shows ARM's 500 for a path without one: the
+    field is kept, empty, rather than invented)."""
     parts = path.split("/")
     return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
 
