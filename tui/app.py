@@ -58,10 +58,13 @@ class WizardCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
         app: VmBackupPrepApp = self.app  # type: ignore[assignment]
         reachable = app.model.reachable()
+        why_not = app.unreachable_reasons()
         cmds: list[tuple[str, str, Callable[[], Any]]] = [  # a step not reachable yet says why
             (
                 f"Go to step {n}: {info.title}",
-                info.purpose if info.step in reachable else f"Not yet: {app.why_unreachable(info.step)}",
+                info.purpose
+                if info.step in reachable
+                else f"Not yet: {why_not.get(info.step, 'finish the earlier steps first.')}",
                 lambda s=info.step: app.go(s),
             )
             for n, info in enumerate(STEPS, 1)
@@ -195,11 +198,17 @@ class VmBackupPrepApp(App[None]):
 
     def why_unreachable(self, step_id: str) -> str:
         """What an earlier step still needs before ``step_id`` can be shown."""
-        for earlier in ORDER[: ORDER.index(step_id)]:
-            pane = self._built(earlier) or self._new_pane(earlier)  # a step not shown yet: asked unmounted
+        return self.unreachable_reasons().get(Step(step_id), "finish the earlier steps first.")
+
+    def unreachable_reasons(self) -> dict[Step, str]:
+        """For each step after the first one that is not done: that step's reason, in words. One pass, which
+        stops at that step (a step not shown yet is asked through an unmounted pane)."""
+        for n, earlier in enumerate(ORDER):
+            pane = self._built(earlier) or self._new_pane(earlier)
             if (reason := pane.blocked_reason()) is not None:
-                return f"step {ORDER.index(earlier) + 1} ({pane.TITLE}): {reason}"
-        return "finish the earlier steps first."
+                said = f"step {n + 1} ({pane.TITLE}): {reason}"
+                return dict.fromkeys(ORDER[n + 1 :], said)
+        return {}
 
     async def watch_current(self, step: Step) -> None:
         self.visited.add(step)
