@@ -442,7 +442,7 @@ async def test_faults_change_a_verdict_only_to_unknown_and_a_vault_only_where_it
         ("/vaultstorageconfig", "storage configuration of vault"),
     ],
 )
-async def test_a_vault_read_that_fails_is_said_on_the_vault_and_changes_no_verdict(
+async def test_a_vault_read_that_fails_is_said_on_the_vault_and_turns_a_verdict_only_to_unknown(
     make_emulator, demo_estate_doc, path, what
 ):
     """Found by CI (the random-faults test): the policies of rsv-data-swc failed after the retries and its
