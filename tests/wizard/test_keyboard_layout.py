@@ -110,6 +110,7 @@ async def test_the_breakpoint_class_is_the_terminals_from_the_start_and_follows_
     still follows the terminal when it is resized, one class at a time."""
     app = make_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
+        assert app.get_default_screen().has_class("-narrow")  # the screen as made, before any resize event
         assert app.screen.has_class("-narrow") and not app.screen.has_class("-wide")
         await pilot.resize_terminal(130, 36)
         await pilot.pause()
