@@ -12,10 +12,13 @@ from tui.widgets.redundancy import RedundancyPicker
 
 
 def footer_keys(app) -> dict[str, object]:
-    """The keys the footer shows in full on screen."""
+    """The keys the footer shows in full on screen: inside the width, and not under the command palette's
+    key, which is docked at the right over whatever key reaches there."""
     width = app.size.width
+    keys = [k for k in app.screen.query(FooterKey) if k.region.width > 0 and k.region.right <= width]
+    palette = [k.region for k in keys if k.key == "ctrl+p"]
     return {
-        k.key: k.region for k in app.screen.query(FooterKey) if k.region.width > 0 and k.region.right <= width
+        k.key: k.region for k in keys if k.key == "ctrl+p" or not any(k.region.overlaps(p) for p in palette)
     }
 
 
@@ -118,3 +121,20 @@ async def test_the_breakpoint_class_is_the_terminals_from_the_start_and_follows_
         await pilot.resize_terminal(110, 36)
         await pilot.pause()
         assert app.screen.has_class("-medium") and not app.screen.has_class("-wide")
+
+
+async def test_the_palette_key_leaves_the_footer_below_100_columns_and_comes_back(demo):
+    """Docked at the right, ^p palette covered the last keys at 80 columns (f1 Help among them): it is shown
+    from 100 columns, and the help lists it at any width."""
+    app = make_app(demo)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot, app)
+        assert {"ctrl+p", "f1", "ctrl+n"} <= set(footer_keys(app))
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot, app)
+        shown = footer_keys(app)
+        assert "ctrl+p" not in shown and {"f1", "ctrl+n"} <= set(shown), sorted(shown)
+        await pilot.resize_terminal(110, 30)
+        await settle(pilot, app)
+        assert "ctrl+p" in footer_keys(app)
+        assert any(key == "^p" for key, _ in app.HELP_KEYS)
