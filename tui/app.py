@@ -31,6 +31,7 @@ from tui.session import Session
 from tui.textsafe import clean, markup
 from tui.widgets.busy import Busy, BusyBar, reporter
 from tui.widgets.dialogs import ConfirmDialog, ErrorDialog
+from tui.widgets.footer import KeysFooter
 from tui.widgets.help import HelpScreen, Section
 from tui.widgets.sidebar import StepSidebar
 from tui.wizard import Step, WizardModel
@@ -142,7 +143,7 @@ class VmBackupPrepApp(App[None]):
                     yield Button("Next ▶", id="next", variant="primary")
         # compact, and below 100 columns without the palette's key (docked at the right, it covered the last
         # keys, f1 Help among them; the help lists ^p): every key of every step fits at 80 columns
-        yield Footer(compact=True, show_command_palette=self.size.width >= PALETTE_KEY_MIN_WIDTH)
+        yield KeysFooter(compact=True, show_command_palette=self.size.width >= PALETTE_KEY_MIN_WIDTH)
 
     def get_default_screen(self) -> Screen:
         """The screen with its breakpoint class already set for the terminal's width: Textual sets it on the

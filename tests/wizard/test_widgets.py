@@ -1,14 +1,19 @@
 """The shared widgets on their own: the VM table keeps its cursor on the same VM and describes it; the busy
-bar follows a busy reactive."""
+bar follows a busy reactive; the footer is rebuilt only when its keys change."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Button, Input, Static
+from textual.widgets._footer import FooterKey
 
 from tui.widgets.badges import PLAIN, Looks
 from tui.widgets.busy import Busy, BusyBar, reporter
+from tui.widgets.footer import KeysFooter
 from tui.widgets.vm_table import VmTable
 
 
@@ -92,3 +97,80 @@ def test_a_vault_whose_reads_failed_says_so_instead_of_counting_zero():
     assert "Not read: protected items of vault rsv-weu: 503 ServiceUnavailable" in text
     counted = vault_details(make_vault(redundancy_locked=True, protected_vms=3))
     assert "locked (3 protected VMs)" in counted and "Not read" not in counted
+
+
+class FooterApp(App[None]):
+    """Two buttons with the same keys, and a field that brings a key of its own."""
+
+    BINDINGS: ClassVar = [Binding("f2", "two", "Two"), Binding("f3", "three", "Three")]
+
+    def compose(self) -> ComposeResult:
+        yield Button("one", id="one")
+        yield Button("two", id="two")
+        yield KeyedInput(id="field")
+        yield KeysFooter(show_command_palette=False)
+
+    def action_two(self) -> None:
+        pass
+
+    def action_three(self) -> None:
+        pass
+
+
+class KeyedInput(Input):
+    BINDINGS: ClassVar = [Binding("f4", "four", "Four")]
+
+    def action_four(self) -> None:
+        pass
+
+
+def footer_keys(app: App[None]) -> list[FooterKey]:
+    return list(app.query_one(KeysFooter).query(FooterKey))
+
+
+async def test_the_footer_keeps_its_keys_when_focus_moves_and_they_stay_the_same() -> None:
+    """Textual's Footer rebuilt every key on each focus change (~20 ms a time, ten times while signing in);
+    moving between two buttons shows the same keys, so the very same key widgets stay."""
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        app.query_one("#one", Button).focus()
+        await pilot.pause()
+        before = footer_keys(app)
+        assert [k.description for k in before] == ["Two", "Three"]
+        await pilot.press("tab")  # to the second button: the same keys
+        await pilot.pause()
+        assert app.focused is app.query_one("#two", Button)
+        assert footer_keys(app) == before and all(k.is_attached for k in before)
+
+
+async def test_the_footer_shows_a_key_that_comes_with_the_focus_and_drops_it_after() -> None:
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        app.query_one("#two", Button).focus()
+        await pilot.pause()
+        await pilot.press("tab")  # into the field, which binds f4
+        await pilot.pause()
+        assert [k.description for k in footer_keys(app)] == ["Four", "Two", "Three"]
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert [k.description for k in footer_keys(app)] == ["Two", "Three"]
+
+
+async def test_the_footer_shows_a_key_turning_disabled() -> None:
+    """A key whose action is switched off (check_action) is drawn disabled: the same keys, another state."""
+
+    class Switching(FooterApp):
+        allowed = True
+
+        def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+            return None if action in ("two", "three") and not self.allowed else True
+
+    app = Switching()
+    async with app.run_test() as pilot:
+        app.query_one("#one", Button).focus()
+        await pilot.pause()
+        assert not any(k.has_class("-disabled") for k in footer_keys(app))
+        app.allowed = False
+        app.refresh_bindings()
+        await pilot.pause()
+        assert [k.has_class("-disabled") for k in footer_keys(app)] == [True, True]
