@@ -70,8 +70,6 @@ class SignInStep(StepPane):
 
     @work(exclusive=True, group="signin", exit_on_error=False)
     async def sign_in(self, auth: str | None = None) -> None:
-        from tui.azure import CloudMetadataError, explain  # azure-core: after the first paint
-
         def prompt(url: str, code: str, expires: dt.datetime) -> None:
             self._dialog = DeviceCodeDialog(url, code, expires)
             self.app.push_screen(self._dialog, self._device_code_closed)
@@ -79,10 +77,13 @@ class SignInStep(StepPane):
         self.busy = Busy("Signing in…", group="signin")
         try:
             identity = await self.model.workspace.sign_in(device_code_prompt=prompt, auth=auth)
-        except CloudMetadataError:
-            self._not_signed_in("The cloud's metadata could not be read (see the message).")
-            raise  # the app's error router shows it in a dialog, with Retry
         except Exception as e:
+            # azure-core: the sign-in loads it in a thread; importing it here first would stop the screen
+            from tui.azure import CloudMetadataError, explain
+
+            if isinstance(e, CloudMetadataError):
+                self._not_signed_in("The cloud's metadata could not be read (see the message).")
+                raise  # the app's error router shows it in a dialog, with Retry
             p = explain(e, auth=self.model.connection.auth)
             self._not_signed_in(f"{markup(p.title)}: {markup(p.detail)}\nWhat to do: {markup(p.remedy)}")
             return

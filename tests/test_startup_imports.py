@@ -160,3 +160,57 @@ def test_every_lazy_name_of_tui_azure_is_its_submodules_own_and_the_type_checkin
         for alias in node.names
     }
     assert imported == {(module, name) for module, names in exports.items() for name in names}
+
+
+SIGN_IN_SDKS = {"azure", "aiohttp", "msal", "requests", "urllib3", "cryptography", "yarl", "multidict"}
+CHOSEN_BY_ENVIRONMENT = tuple(
+    f"azure.identity.{aio}{part}." for aio in ("", "aio.") for part in ("_credentials", "_internal")
+)
+
+
+def test_signing_in_loads_the_sdks_in_a_worker_thread_never_on_the_event_loop():
+    """The demo's sign-in needs azure-core, aiohttp, azure-identity and msal (half a second of imports): a
+    worker thread loads them while the emulator starts, and the event loop (which draws the screen) imports
+    none of them. Left to the event loop: the managed identity implementation that azure-identity picks by
+    the environment when the credential is built (a few ms; which one depends on where it runs)."""
+    code = """
+    import asyncio, json, sys, threading
+    from importlib.abc import MetaPathFinder
+    from tui.app import VmBackupPrepApp
+    from tui.cli import _wizard_parser
+    from tui.connect import connect
+
+    on_loop = []
+
+    class Watch(MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if threading.current_thread() is threading.main_thread():
+                on_loop.append(name)
+            return None
+
+    connection = connect(_wizard_parser().parse_args(["--demo"]))
+    app = VmBackupPrepApp(connection)
+
+    async def main():
+        async with app.run_test(size=(120, 36)):
+            sys.meta_path.insert(0, Watch())  # from the first paint on
+            for _ in range(1200):
+                if app.model.session.identity:
+                    break
+                await asyncio.sleep(0.05)
+            assert app.model.session.identity, "not signed in"
+            sys.meta_path.remove(sys.meta_path[0])
+
+    asyncio.run(main())
+    connection.close()
+    print(json.dumps(on_loop))
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    on_loop = json.loads(done.stdout.splitlines()[-1])
+    heavy = [
+        m for m in on_loop if m.split(".")[0] in SIGN_IN_SDKS and not m.startswith(CHOSEN_BY_ENVIRONMENT)
+    ]
+    assert heavy == [], f"imported on the event loop while signing in: {heavy}"

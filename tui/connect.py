@@ -262,15 +262,19 @@ class Connection:
     memory: SignInMemory | None = None  # remembered device code / browser sign-ins
     starting: bool = False  # the emulator is starting: its endpoint and tenant come with `resolved`
 
+    async def started(self) -> Connection:
+        """This connection with the emulator started (waiting for it). EmulatorStartFailed (a ValueError,
+        with the emulator's reason) when the emulator failed."""
+        if not (self.starting and self.emulator is not None):
+            return self
+        info = await self.emulator.wait()
+        target = Target.for_endpoint(info["arm_endpoint"], ca_bundle=info["ca_bundle"])
+        return replace(self, target=target, tenant=info["tenant_id"], starting=False)
+
     async def resolved(self) -> Connection:
-        """This connection with the emulator started (waiting for it) and a custom endpoint's cloud metadata
-        read (where to sign in, the ARM audience). CloudMetadataError (a ValueError) when the metadata cannot
-        be read; EmulatorStartFailed (a ValueError, with the emulator's reason) when the emulator failed."""
-        connection = self
-        if self.starting and self.emulator is not None:
-            info = await self.emulator.wait()
-            target = Target.for_endpoint(info["arm_endpoint"], ca_bundle=info["ca_bundle"])
-            connection = replace(self, target=target, tenant=info["tenant_id"], starting=False)
+        """This connection `started` and a custom endpoint's cloud metadata read (where to sign in, the ARM
+        audience). CloudMetadataError (a ValueError) when the metadata cannot be read."""
+        connection = await self.started()
         if not connection.discover:
             return connection
         from tui.azure import discover_target  # azure-core: after the first paint
@@ -327,10 +331,13 @@ class Connection:
 
 
 def _child_environment() -> dict[str, str]:
-    """This environment, with the directory this `tui` was imported from first on PYTHONPATH."""
+    """This environment, with the directory this `tui` was imported from first on PYTHONPATH, and no CA
+    store: the emulator serves TLS and never verifies a peer, but aiohttp builds two client contexts when
+    it is imported, each reading the system's CA store (~0.1 s of the emulator's start, cProfile)."""
     root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env["SSL_CERT_FILE"] = env["SSL_CERT_DIR"] = os.devnull  # OpenSSL's names for the default CA store
     return env
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tui.azure import describe_identity, load_identity_sdk
+from tui.azure import describe_identity, load_sign_in_sdks
 from tui.connect import Connection
 from tui.model import Inventory
 from tui.services.concurrency import Progress
@@ -63,8 +63,12 @@ class Workspace:
         """Sign in afresh with ``auth``: read a custom cloud's metadata (once), rebuild credential and clients,
         get a token and say who we are. CloudMetadataError when the cloud cannot be read."""
         await self.close()
-        self.connection = await self.connection.resolved()  # waits for the demo emulator to start
-        await asyncio.to_thread(load_identity_sdk)  # the first time, off the event loop: the UI stays live
+        # The SDKs load in a thread while the demo emulator starts (in its own process): the UI stays live
+        loading = asyncio.ensure_future(asyncio.to_thread(load_sign_in_sdks))
+        loading.add_done_callback(lambda f: f.cancelled() or f.exception())  # an emulator failure goes first
+        self.connection = await self.connection.started()
+        await loading
+        self.connection = await self.connection.resolved()
         self.open(device_code_prompt=device_code_prompt, auth=auth)
         identity = await self.identity()
         if self._loading is None:  # what the next steps' clients need, loaded while the user reads this one

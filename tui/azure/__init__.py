@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # what type checkers and readers see; at run time `__getattr_
         AUTH_METHODS,
         INTERACTIVE_METHODS,
         describe_identity,
-        load_identity_sdk,
+        load_sign_in_sdks,
         make_credential,
     )
     from .errors import Problem, explain, request_id_of, role_for_action
@@ -82,7 +82,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "AUTH_METHODS",
         "INTERACTIVE_METHODS",
         "describe_identity",
-        "load_identity_sdk",
+        "load_sign_in_sdks",
         "make_credential",
     ),
     "errors": ("Problem", "explain", "request_id_of", "role_for_action"),
