@@ -1,11 +1,22 @@
-"""The floor for bench/startup.py: a bare Textual app with the wizard's frame and nothing else.
+"""The floors for bench/startup.py: a bare Textual app with the wizard's frame and nothing else, and the same
+app doing the least a demo sign-in is: a token from the demo emulator's managed identity endpoint.
 
 A Header, a 9-line step sidebar (an OptionList, as the wizard's), an empty content pane and a Footer with the
 wizard's keys. Run as a script (``python bench/bare_frame.py``) so nothing of the product is imported.
+``--sign-in ESTATE`` also starts the emulator on ESTATE when it starts (the command and environment the wizard
+starts it with), and once the first screen is drawn loads azure-identity in a thread while the emulator starts,
+gets a token with ManagedIdentityCredential (what the demo signs in with) and shows "Signed in".
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import threading
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
@@ -40,9 +51,52 @@ class BareFrame(App[None]):
         with Horizontal():
             yield OptionList(*(f" · {n}. {title}" for n, title in enumerate(STEPS, 1)), id="sidebar")
             with Vertical(id="content"):
-                yield Static("Sign in")
+                yield Static("Sign in", id="status")
         yield Footer()
 
 
+class BareSignIn(BareFrame):
+    def __init__(self, estate: str) -> None:
+        super().__init__()
+        argv = [
+            sys.executable,
+            "-P",
+            "-m",
+            "tui.cli",
+            "emulator",
+            "--estate",
+            estate,
+            "--stop-when-stdin-closes",
+        ]
+        env = dict(os.environ, SSL_CERT_FILE=os.devnull, SSL_CERT_DIR=os.devnull)
+        self._emulator = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+        self._info: concurrent.futures.Future[dict[str, str]] = concurrent.futures.Future()
+        threading.Thread(target=self._read_ready, daemon=True).start()
+
+    def _read_ready(self) -> None:
+        assert self._emulator.stdout is not None
+        self._info.set_result(json.loads(self._emulator.stdout.readline()))
+
+    def on_ready(self) -> None:
+        self.run_worker(self._sign_in())
+
+    async def _sign_in(self) -> None:
+        def load() -> None:
+            import azure.core.pipeline.transport._aiohttp
+            import azure.identity.aio  # noqa: F401
+
+        _, info = await asyncio.gather(asyncio.to_thread(load), asyncio.wrap_future(self._info))
+        os.environ.update(
+            IDENTITY_ENDPOINT=info["identity_endpoint"], IDENTITY_HEADER=info["identity_header"]
+        )
+        from azure.identity.aio import ManagedIdentityCredential
+
+        async with ManagedIdentityCredential() as credential:
+            await credential.get_token("https://management.azure.com/.default")
+        self.query_one("#status", Static).update("Signed in")
+
+
 if __name__ == "__main__":
-    BareFrame().run()
+    (BareSignIn(sys.argv[2]) if sys.argv[1:2] == ["--sign-in"] else BareFrame()).run()

@@ -166,6 +166,10 @@ class VmBackupPrepApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.go(self.current)
 
+    def on_ready(self) -> None:
+        """The first screen is drawn: what the sign-in needs begins loading (in a thread)."""
+        self.model.workspace.prepare()
+
     def _theme_changed(self, _theme: object) -> None:
         """Tables and trees carry the theme's colours in their text: show every step again."""
         for pane in self.query(StepPane):

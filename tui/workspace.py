@@ -41,6 +41,17 @@ class Workspace:
         self.factory: ClientFactory | None = None
         self.pacer: ArmPacer | None = None  # one for the whole run (ARM budgets outlive a sign-in): see open
         self._loading: asyncio.Future[None] | None = None  # the management SDKs, loading in a worker thread
+        self._preparing: asyncio.Future[None] | None = None  # what a sign-in needs, loading likewise
+
+    def prepare(self) -> asyncio.Future[None]:
+        """Begin loading what a sign-in needs (`load_sign_in_sdks`) in a worker thread, once: the wizard asks
+        as soon as its first screen is drawn, so that it loads while the demo emulator starts (in its own
+        process) and the event loop goes on drawing. Call from the event loop."""
+        if self._preparing is None:
+            discover = self.connection.discover
+            self._preparing = asyncio.ensure_future(asyncio.to_thread(load_sign_in_sdks, discover))
+            self._preparing.add_done_callback(lambda f: f.cancelled() or f.exception())  # sign_in raises it
+        return self._preparing
 
     def open(
         self, device_code_prompt: DeviceCodePrompt | None = None, auth: str | None = None
@@ -63,11 +74,9 @@ class Workspace:
         """Sign in afresh with ``auth``: read a custom cloud's metadata (once), rebuild credential and clients,
         get a token and say who we are. CloudMetadataError when the cloud cannot be read."""
         await self.close()
-        # The SDKs load in a thread while the demo emulator starts (in its own process): the UI stays live
-        loading = asyncio.ensure_future(asyncio.to_thread(load_sign_in_sdks))
-        loading.add_done_callback(lambda f: f.cancelled() or f.exception())  # an emulator failure goes first
-        self.connection = await self.connection.started()
-        await loading
+        preparing = self.prepare()
+        self.connection = await self.connection.started()  # an emulator that failed is said first
+        await asyncio.shield(preparing)  # a cancelled sign-in leaves the loading to the next one
         self.connection = await self.connection.resolved()
         self.open(device_code_prompt=device_code_prompt, auth=auth)
         identity = await self.identity()

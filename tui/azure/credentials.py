@@ -35,21 +35,23 @@ INTERACTIVE_METHODS = frozenset({"device-code", "browser"})
 """The methods that ask a person to sign in (and so are remembered between runs)."""
 
 
-# What a sign-in loads: azure-core with its aiohttp transport and responses (the cloud metadata, the token),
-# azure-identity's credentials (and msal), the client factory and its pacer.
+# What a sign-in loads: azure-core with its aiohttp transport and responses (the token), azure-identity's
+# credentials (and msal), the client factory and its pacer; and, for an endpoint whose cloud is discovered,
+# what reads the cloud's metadata.
 SIGN_IN_MODULES = (
     "azure.core.pipeline.transport._aiohttp",
     "azure.core.rest._aiohttp",
     "azure.identity.aio",
-    "tui.azure.cloud_metadata",
     "tui.azure.clients",
 )
+DISCOVERY_MODULES = ("tui.azure.cloud_metadata",)
 
 
-def load_sign_in_sdks() -> None:
-    """Import `SIGN_IN_MODULES` (about half a second of CPU). A worker thread does it ahead of
-    `make_credential`, while the demo emulator starts: the event loop goes on drawing meanwhile."""
-    for module in SIGN_IN_MODULES:
+def load_sign_in_sdks(discover: bool = False) -> None:
+    """Import `SIGN_IN_MODULES` (and `DISCOVERY_MODULES` with ``discover``): about half a second of CPU. A
+    worker thread does it ahead of `make_credential`, while the demo emulator starts: the event loop goes on
+    drawing meanwhile."""
+    for module in (*SIGN_IN_MODULES, *(DISCOVERY_MODULES if discover else ())):
         importlib.import_module(module)
 
 
