@@ -3,20 +3,15 @@ app doing the least a demo sign-in is: a token from the demo emulator's managed 
 
 A Header, a 9-line step sidebar (an OptionList, as the wizard's), an empty content pane and a Footer with the
 wizard's keys. Run as a script (``python bench/bare_frame.py``) so nothing of the product is imported.
-``--sign-in ESTATE`` also starts the emulator on ESTATE when it starts (the command and environment the wizard
-starts it with), and once the first screen is drawn loads azure-identity in a thread while the emulator starts,
-gets a token with ManagedIdentityCredential (what the demo signs in with) and shows "Signed in".
+``--sign-in ESTATE`` also starts the emulator on ESTATE when it starts (with the wizard's `EmulatorStart`),
+and once the first screen is drawn loads azure-identity in a thread while the emulator starts, gets a token
+with ManagedIdentityCredential (what the demo signs in with) and shows "Signed in".
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import json
-import os
-import subprocess
 import sys
-import threading
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
@@ -58,39 +53,27 @@ class BareFrame(App[None]):
 class BareSignIn(BareFrame):
     def __init__(self, estate: str) -> None:
         super().__init__()
-        argv = [
-            sys.executable,
-            "-P",
-            "-m",
-            "tui.cli",
-            "emulator",
-            "--estate",
-            estate,
-            "--stop-when-stdin-closes",
-        ]
-        env = dict(os.environ, SSL_CERT_FILE=os.devnull, SSL_CERT_DIR=os.devnull)
-        self._emulator = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
-        )
-        self._info: concurrent.futures.Future[dict[str, str]] = concurrent.futures.Future()
-        threading.Thread(target=self._read_ready, daemon=True).start()
+        from tui.connect import (
+            EmulatorStart,
+        )  # the emulator as the wizard starts it: the setting, not the product
 
-    def _read_ready(self) -> None:
-        assert self._emulator.stdout is not None
-        self._info.set_result(json.loads(self._emulator.stdout.readline()))
+        self._emulator = EmulatorStart(estate)
+        self._emulator.begin()
 
     def on_ready(self) -> None:
         self.run_worker(self._sign_in())
+
+    def on_unmount(self) -> None:
+        self._emulator.stop()
 
     async def _sign_in(self) -> None:
         def load() -> None:
             import azure.core.pipeline.transport._aiohttp
             import azure.identity.aio  # noqa: F401
 
-        _, info = await asyncio.gather(asyncio.to_thread(load), asyncio.wrap_future(self._info))
-        os.environ.update(
-            IDENTITY_ENDPOINT=info["identity_endpoint"], IDENTITY_HEADER=info["identity_header"]
-        )
+        await asyncio.gather(
+            asyncio.to_thread(load), self._emulator.wait()
+        )  # wait: points azure-identity at it
         from azure.identity.aio import ManagedIdentityCredential
 
         async with ManagedIdentityCredential() as credential:
