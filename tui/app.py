@@ -12,14 +12,14 @@ import contextlib
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import Center, Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Static
+from textual.widgets import Button, ContentSwitcher, Header, Input, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from screens import ORDER, STEPS, step_info
@@ -141,9 +141,9 @@ class VmBackupPrepApp(App[None]):
                         with Center():
                             yield BusyBar(id="nav-progress", show_eta=False).data_bind(VmBackupPrepApp.busy)
                     yield Button("Next ▶", id="next", variant="primary")
-        # compact, and below 100 columns without the palette's key (docked at the right, it covered the last
-        # keys, f1 Help among them; the help lists ^p): every key of every step fits at 80 columns
-        yield KeysFooter(compact=True, show_command_palette=self.size.width >= PALETTE_KEY_MIN_WIDTH)
+        # compact, and below 100 columns without the palette's key (the help lists ^p): every key of every
+        # step fits at 80 columns
+        yield KeysFooter(compact=True, width=self.size.width, palette_min_width=PALETTE_KEY_MIN_WIDTH)
 
     def get_default_screen(self) -> Screen:
         """The screen with its breakpoint class already set for the terminal's width: Textual sets it on the
@@ -153,13 +153,6 @@ class VmBackupPrepApp(App[None]):
         fits = [name for least, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True) if width >= least]
         screen.add_class(*fits[:1])
         return screen
-
-    def on_resize(self, event: events.Resize) -> None:
-        footer = self.query_one(Footer)
-        wanted = event.size.width >= PALETTE_KEY_MIN_WIDTH
-        if footer.show_command_palette != wanted:
-            footer.show_command_palette = wanted
-            footer.refresh(recompose=True)
 
     def on_mount(self) -> None:
         self.title = f"vmbackup-prep · {clean(self.model.connection.label)}"  # an estate path is data

@@ -108,7 +108,7 @@ class FooterApp(App[None]):
         yield Button("one", id="one")
         yield Button("two", id="two")
         yield KeyedInput(id="field")
-        yield KeysFooter(show_command_palette=False)
+        yield KeysFooter(width=80, palette_min_width=1000)  # no palette key
 
     def action_two(self) -> None:
         pass
