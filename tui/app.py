@@ -45,6 +45,7 @@ HELP_INTRO = (
 
 
 PALETTE_KEY_MIN_WIDTH = 100  # columns from which the footer also shows ^p palette
+EARLIER_STEPS_FIRST = "finish the earlier steps first."  # a step not reachable, no earlier one saying why
 
 QUIT_TITLE = "Quit while a change is in flight?"
 QUIT_BODY = (
@@ -67,7 +68,7 @@ class WizardCommands(Provider):
                 f"Go to step {n}: {info.title}",
                 info.purpose
                 if info.step in reachable
-                else f"Not yet: {why_not.get(info.step, 'finish the earlier steps first.')}",
+                else f"Not yet: {why_not.get(info.step, EARLIER_STEPS_FIRST)}",
                 lambda s=info.step: app.go(s),
             )
             for n, info in enumerate(STEPS, 1)
@@ -207,7 +208,7 @@ class VmBackupPrepApp(App[None]):
 
     def why_unreachable(self, step_id: str) -> str:
         """What an earlier step still needs before ``step_id`` can be shown."""
-        return self.unreachable_reasons().get(Step(step_id), "finish the earlier steps first.")
+        return self.unreachable_reasons().get(Step(step_id), EARLIER_STEPS_FIRST)
 
     def unreachable_reasons(self) -> dict[Step, str]:
         """For each step after the first one that is not done: that step's reason, in words. One pass, which

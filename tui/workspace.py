@@ -9,6 +9,7 @@ Workspace before its first paint, which needs none of them (issue 9; tests/test_
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from tui.azure import describe_identity, load_sign_in_sdks
@@ -34,6 +35,14 @@ async def _load_management_sdks_soon() -> None:
     await asyncio.to_thread(load_management_sdks)
 
 
+def _in_background(work: Awaitable[None]) -> asyncio.Future[None]:
+    """``work`` going on by itself; whoever awaits the future gets its failure (none is ever logged as
+    "never retrieved")."""
+    future = asyncio.ensure_future(work)
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return future
+
+
 class Workspace:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -48,9 +57,7 @@ class Workspace:
         as soon as its first screen is drawn, so that it loads while the demo emulator starts (in its own
         process) and the event loop goes on drawing. Call from the event loop."""
         if self._preparing is None:
-            discover = self.connection.discover
-            self._preparing = asyncio.ensure_future(asyncio.to_thread(load_sign_in_sdks, discover))
-            self._preparing.add_done_callback(lambda f: f.cancelled() or f.exception())  # sign_in raises it
+            self._preparing = _in_background(asyncio.to_thread(load_sign_in_sdks, self.connection.discover))
         return self._preparing
 
     def open(
@@ -81,8 +88,7 @@ class Workspace:
         self.open(device_code_prompt=device_code_prompt, auth=auth)
         identity = await self.identity()
         if self._loading is None:  # what the next steps' clients need, loaded while the user reads this one
-            self._loading = asyncio.ensure_future(_load_management_sdks_soon())
-            self._loading.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure shows later
+            self._loading = _in_background(_load_management_sdks_soon())  # a failure shows at the first scan
         return identity
 
     def cancel_sign_in(self) -> None:
