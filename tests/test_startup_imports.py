@@ -70,6 +70,16 @@ def test_the_app_built_for_the_demo_loads_only_what_its_first_paint_draws():
     from tui.connect import connect
     from tui.app import VmBackupPrepApp
     from screens import STEPS
+    import time
+    import tui.workspace
+
+    load = tui.workspace.load_sign_in_sdks
+
+    def slow_load(*args):  # the worker takes its time: whatever the loop imports meanwhile, it imports first
+        time.sleep(1.0)
+        load(*args)
+
+    tui.workspace.load_sign_in_sdks = slow_load
     connection = connect(_wizard_parser().parse_args(["--demo"]))
     app = VmBackupPrepApp(connection)
     assert STEPS[0].pane().__module__ == {FIRST_STEP!r}
@@ -171,7 +181,9 @@ CHOSEN_BY_ENVIRONMENT = tuple(
 def test_signing_in_loads_the_sdks_in_a_worker_thread_never_on_the_event_loop():
     """The demo's sign-in needs azure-core, aiohttp, azure-identity and msal (half a second of imports): a
     worker thread loads them while the emulator starts, and the event loop (which draws the screen) imports
-    none of them. Left to the event loop: the managed identity implementation that azure-identity picks by
+    none of them, from the App's start to signed in. The worker is slowed down, so that an import the loop
+    makes while it works would be the loop's (a loop importing a module the worker is loading waits for it,
+    which no import hook sees). Left to the event loop: the managed identity implementation that azure-identity picks by
     the environment when the credential is built (a few ms; which one depends on where it runs)."""
     code = """
     import asyncio, json, sys, threading
@@ -188,20 +200,31 @@ def test_signing_in_loads_the_sdks_in_a_worker_thread_never_on_the_event_loop():
                 on_loop.append(name)
             return None
 
+    import time
+    import tui.workspace
+
+    load = tui.workspace.load_sign_in_sdks
+
+    def slow_load(*args):  # the worker takes its time: whatever the loop imports meanwhile, it imports first
+        time.sleep(1.0)
+        load(*args)
+
+    tui.workspace.load_sign_in_sdks = slow_load
     connection = connect(_wizard_parser().parse_args(["--demo"]))
     app = VmBackupPrepApp(connection)
 
     async def main():
         async with app.run_test(size=(120, 36)):
-            sys.meta_path.insert(0, Watch())  # from the first paint on
             for _ in range(1200):
                 if app.model.session.identity:
                     break
                 await asyncio.sleep(0.05)
             assert app.model.session.identity, "not signed in"
-            sys.meta_path.remove(sys.meta_path[0])
 
+    watch = Watch()
+    sys.meta_path.insert(0, watch)  # the whole run of the App, its first paint included
     asyncio.run(main())
+    sys.meta_path.remove(watch)
     connection.close()
     print(json.dumps(on_loop))
     """
