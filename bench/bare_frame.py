@@ -53,9 +53,8 @@ class BareFrame(App[None]):
 class BareSignIn(BareFrame):
     def __init__(self, estate: str) -> None:
         super().__init__()
-        from tui.connect import (
-            EmulatorStart,
-        )  # the emulator as the wizard starts it: the setting, not the product
+        # the emulator as the wizard starts it: the setting of the measure, not the product
+        from tui.connect import EmulatorStart
 
         self._emulator = EmulatorStart(estate)
         self._emulator.begin()
@@ -71,9 +70,8 @@ class BareSignIn(BareFrame):
             import azure.core.pipeline.transport._aiohttp
             import azure.identity.aio  # noqa: F401
 
-        await asyncio.gather(
-            asyncio.to_thread(load), self._emulator.wait()
-        )  # wait: points azure-identity at it
+        # `wait` also points azure-identity at the emulator's managed identity endpoint
+        await asyncio.gather(asyncio.to_thread(load), self._emulator.wait())
         from azure.identity.aio import ManagedIdentityCredential
 
         async with ManagedIdentityCredential() as credential:
