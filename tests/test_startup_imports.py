@@ -183,8 +183,9 @@ def test_signing_in_loads_the_sdks_in_a_worker_thread_never_on_the_event_loop():
     worker thread loads them while the emulator starts, and the event loop (which draws the screen) imports
     none of them, from the App's start to signed in. The worker is slowed down, so that an import the loop
     makes while it works would be the loop's (a loop importing a module the worker is loading waits for it,
-    which no import hook sees). Left to the event loop: the managed identity implementation that azure-identity picks by
-    the environment when the credential is built (a few ms; which one depends on where it runs)."""
+    which no import hook sees). Left to the event loop: the managed identity implementation that
+    azure-identity picks by the environment when the credential is built (a few ms; which one depends on
+    where it runs)."""
     code = """
     import asyncio, json, sys, threading
     from importlib.abc import MetaPathFinder
