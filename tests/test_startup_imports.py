@@ -70,16 +70,6 @@ def test_the_app_built_for_the_demo_loads_only_what_its_first_paint_draws():
     from tui.connect import connect
     from tui.app import VmBackupPrepApp
     from screens import STEPS
-    import time
-    import tui.workspace
-
-    load = tui.workspace.load_sign_in_sdks
-
-    def slow_load(*args):  # the worker takes its time: whatever the loop imports meanwhile, it imports first
-        time.sleep(1.0)
-        load(*args)
-
-    tui.workspace.load_sign_in_sdks = slow_load
     connection = connect(_wizard_parser().parse_args(["--demo"]))
     app = VmBackupPrepApp(connection)
     assert STEPS[0].pane().__module__ == {FIRST_STEP!r}
